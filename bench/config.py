@@ -1,0 +1,91 @@
+"""Run configuration: one frozen dataclass, resolved once, recorded in full with each run."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+MODES = ("finetune", "frozen")
+
+# Per-mode defaults for options left as None.
+MODE_DEFAULTS: dict[str, dict[str, Any]] = {
+    "finetune": {"epochs": 1, "batch_size": 32, "lr": 3e-5, "weight_decay": 0.01},
+    "frozen": {"epochs": 15, "batch_size": 256, "lr": 1e-3, "weight_decay": 1e-4},
+}
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    loss: str
+    dataset: str
+    mode: str = "finetune"
+    encoder: str = "minilm"
+    pooling: str = "mean"
+    embedding_dim: int | None = None
+    head_hidden: int = 512
+    epochs: int | None = None
+    batch_size: int | None = None
+    lr: float | None = None
+    weight_decay: float | None = None
+    warmup_ratio: float = 0.1
+    grad_clip: float = 1.0
+    max_length: int = 128
+    patience: int = 3
+    seed: int = 0
+    max_train: int | None = None
+    train_fraction: float | None = None
+    centroid_samples: int = 4000
+    eval_batch_size: int = 128
+    loss_hparams: dict[str, Any] = field(default_factory=dict)
+    data_dir: str | None = None
+    text_column: str = "text"
+    label_column: str = "label"
+    label_sep: str | None = None
+    dev_file: str | None = None
+    test_file: str | None = None
+    device: str = "auto"
+    amp: bool = True
+    trust_remote_code: bool = False
+    save_model: bool = True
+    save_test_embeddings: bool = False
+    output_dir: str = "results/runs"
+    run_id: str | None = None
+    tags: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}, but got {self.mode=}")
+        for name in ("epochs", "batch_size", "max_length", "eval_batch_size"):
+            value = getattr(self, name)
+            if value is not None and value < 1:
+                raise ValueError(f"{name} must be >= 1, but got {name}={value}")
+        if self.train_fraction is not None and not 0 < self.train_fraction <= 1:
+            raise ValueError(f"train_fraction must be in (0, 1], but got {self.train_fraction=}")
+
+    def resolved(self) -> RunConfig:
+        """Fill mode-dependent defaults so the record states every value used."""
+        fills = {k: v for k, v in MODE_DEFAULTS[self.mode].items() if getattr(self, k) is None}
+        return dataclasses.replace(self, **fills)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = dataclasses.asdict(self)
+        d["tags"] = list(self.tags)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> RunConfig:
+        known = {f.name for f in dataclasses.fields(cls)}
+        kwargs = {k: v for k, v in d.items() if k in known}
+        kwargs["tags"] = tuple(kwargs.get("tags", ()))
+        return cls(**kwargs)
+
+    def identity_hash(self) -> str:
+        """Hash of everything that changes the result (not where it is written)."""
+        d = self.resolved().to_dict()
+        for k in ("output_dir", "run_id", "save_model", "save_test_embeddings", "device", "tags",
+                  "data_dir"):
+            d.pop(k)
+        return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]

@@ -1,0 +1,93 @@
+"""What turns examples into embeddings during training: a fine-tuned encoder, or a small
+head over cached frozen-encoder embeddings. Both expose the same three methods."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from bench.batching import TokenizedTexts, sorted_batches
+from bench.encoders import Encoder
+
+
+def autocast(device: torch.device, enabled: bool):
+    if enabled and device.type == "cuda":
+        dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+        return torch.autocast("cuda", dtype=dtype)
+    return torch.autocast(device.type, enabled=False)
+
+
+@torch.inference_mode()
+def encode_tokens(encoder: Encoder, tokens: TokenizedTexts, *, batch_size: int,
+                  device: torch.device, amp: bool = True, pooled_only: bool = False,
+                  desc: str = "encode", index: np.ndarray | None = None) -> np.ndarray:
+    """Embed texts in longest-first batches (little padding), returned in input order."""
+    was_training = encoder.training
+    encoder.eval()
+    index = np.arange(len(tokens)) if index is None else index
+    out = np.empty((len(index), encoder.backbone.config.hidden_size if pooled_only
+                    else encoder.output_dim), dtype=np.float32)
+    bar = tqdm(total=len(index), desc=desc, unit="ex", leave=False, mininterval=1.0)
+    for rows in sorted_batches(tokens.lengths[index], batch_size):
+        batch = {k: v.to(device, non_blocking=True) for k, v in tokens.batch(index[rows]).items()}
+        with autocast(device, amp):
+            hidden = encoder.backbone(**batch).last_hidden_state
+            pooled = encoder.pool(hidden, batch["attention_mask"])
+            emb = pooled if pooled_only else encoder.head(pooled)
+        out[rows] = emb.float().cpu().numpy()
+        bar.update(len(rows))
+    bar.close()
+    encoder.train(was_training)
+    return out
+
+
+class FinetuneEmbedder(nn.Module):
+    def __init__(self, encoder: Encoder, tokens: dict[str, TokenizedTexts], *,
+                 device: torch.device, eval_batch_size: int, amp: bool):
+        super().__init__()
+        self.encoder = encoder
+        self.tokens = tokens
+        self.device = device
+        self.eval_batch_size = eval_batch_size
+        self.amp = amp
+
+    @property
+    def lengths(self) -> np.ndarray:
+        return self.tokens["train"].lengths
+
+    def train_embed(self, index: np.ndarray) -> torch.Tensor:
+        batch = {k: v.to(self.device, non_blocking=True)
+                 for k, v in self.tokens["train"].batch(index).items()}
+        with autocast(self.device, self.amp):
+            return self.encoder(**batch).float()
+
+    def embed(self, split: str, index: np.ndarray | None = None) -> torch.Tensor:
+        out = encode_tokens(self.encoder, self.tokens[split], batch_size=self.eval_batch_size,
+                            device=self.device, amp=self.amp, desc=f"embed {split}", index=index)
+        return torch.from_numpy(out)
+
+
+class FrozenEmbedder(nn.Module):
+    """An MLP head over cached embeddings; the encoder never runs during training."""
+
+    def __init__(self, features: dict[str, np.ndarray], *, hidden: int, out_dim: int):
+        super().__init__()
+        self.features = {k: torch.from_numpy(v) for k, v in features.items()}
+        in_dim = self.features["train"].shape[1]
+        self.head = nn.Sequential(nn.Linear(in_dim, hidden), nn.GELU(), nn.Linear(hidden, out_dim))
+        self.lengths = None
+        self.device = torch.device("cpu")
+
+    def train_embed(self, index: np.ndarray) -> torch.Tensor:
+        return self.head(self.features["train"][torch.from_numpy(index)])
+
+    @torch.inference_mode()
+    def embed(self, split: str, index: np.ndarray | None = None) -> torch.Tensor:
+        x = self.features[split] if index is None else self.features[split][torch.from_numpy(index)]
+        was_training = self.training
+        self.eval()
+        out = torch.cat([self.head(x[i:i + 8192]) for i in range(0, len(x), 8192)])
+        self.train(was_training)
+        return out.clone()

@@ -1,0 +1,57 @@
+"""Final scoring: thresholds and centroids from train/dev, then test is scored exactly once."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from bench.config import RunConfig
+from bench.metrics import classification_metrics, embedding_metrics, predict, tune_thresholds
+from bench.train import fit_centroids, objective_device
+
+METRICS_SCHEMA_VERSION = 1
+
+
+def split_outputs(embedder, objective, split: str) -> tuple[np.ndarray, np.ndarray]:
+    """(embeddings, class scores) of a whole split."""
+    with torch.inference_mode():
+        emb = embedder.embed(split).to(objective_device(objective))
+        return emb.float().cpu().numpy(), objective.scores(emb).float().cpu().numpy()
+
+
+def final_evaluation(embedder, objective, ds, cfg: RunConfig, centroid_sample) -> tuple[dict, dict]:
+    embedder.eval()
+    objective.eval()
+    # every objective gets centroids, so their class geometry can be compared fairly
+    fit_centroids(embedder, objective, ds.train.labels, centroid_sample)
+    _, dev_scores = split_outputs(embedder, objective, "dev")
+    thresholds = tune_thresholds(dev_scores, ds.dev.labels) if ds.multi_label else None
+    dev = classification_metrics(predict(dev_scores, thresholds), ds.dev.labels, ds.label_names)
+
+    test_emb, test_scores = split_outputs(embedder, objective, "test")
+    test_pred = predict(test_scores, thresholds)
+    test = classification_metrics(test_pred, ds.test.labels, ds.label_names)
+    test["embedding"] = embedding_metrics(test_emb, ds.test.labels, seed=cfg.seed)
+    metrics = {
+        "schema_version": METRICS_SCHEMA_VERSION,
+        "dataset": {"name": ds.name, "source": ds.source, "multi_label": ds.multi_label,
+                    "label_names": list(ds.label_names), "fingerprint": ds.fingerprint(),
+                    "sizes": {s: len(getattr(ds, s)) for s in ("train", "dev", "test")}},
+        "objective": {"name": objective.name, "hparams": objective.hparams},
+        "dev": dev,
+        "test": test,
+        "thresholds": None if thresholds is None else [float(t) for t in thresholds],
+        "prediction_rule": prediction_rule(objective, ds.multi_label),
+    }
+    extras = {"test_predictions": test_pred, "test_embeddings": test_emb, "thresholds": thresholds}
+    return metrics, extras
+
+
+def prediction_rule(objective, multi_label: bool) -> str:
+    base = ("cosine similarity to class centroids of training embeddings"
+            if objective.uses_centroids else
+            "logits of the linear classifier" if objective.name == "softmax"
+            else "cosine similarity to the learned proxies")
+    if multi_label:
+        return base + "; per-class thresholds tuned on dev, at least the top class predicted"
+    return base + "; argmax"

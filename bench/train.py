@@ -1,0 +1,144 @@
+"""The training loop shared by fine-tune and frozen mode; model selection on dev only."""
+
+from __future__ import annotations
+
+import copy
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from bench.batching import training_batches
+from bench.config import RunConfig
+from bench.errors import TrainingError
+from bench.metrics import classification_metrics, predict, tune_thresholds
+
+NAN_CHECK_EVERY = 25  # steps between host syncs that look for a non-finite loss
+
+
+@dataclass
+class TrainResult:
+    curve: list[dict] = field(default_factory=list)
+    best_epoch: int = -1
+    best_dev_macro_f1: float = -1.0
+    train_seconds: float = 0.0
+    train_examples: int = 0
+    stopped_early: bool = False
+
+
+def targets_tensor(labels: np.ndarray) -> torch.Tensor:
+    t = torch.tensor(labels)
+    return t.long() if t.ndim == 1 else t.float()
+
+
+def fit_centroids(embedder, objective, labels: np.ndarray, sample: np.ndarray | None) -> None:
+    emb = embedder.embed("train", sample)
+    y = labels if sample is None else labels[sample]
+    objective.fit_centroids(emb.to(objective_device(objective)), targets_tensor(y).to(emb.device))
+
+
+def objective_device(objective) -> torch.device:
+    tensors = list(objective.parameters()) + list(objective.buffers())
+    return tensors[0].device if tensors else torch.device("cpu")
+
+
+def dev_scores(embedder, objective, ds, centroid_sample) -> np.ndarray:
+    if objective.uses_centroids:
+        fit_centroids(embedder, objective, ds.train.labels, centroid_sample)
+    with torch.inference_mode():
+        emb = embedder.embed("dev").to(objective_device(objective))
+        return objective.scores(emb).float().cpu().numpy()
+
+
+def dev_macro_f1(scores: np.ndarray, ds) -> float:
+    thresholds = tune_thresholds(scores, ds.dev.labels) if ds.multi_label else None
+    pred = predict(scores, thresholds)
+    return classification_metrics(pred, ds.dev.labels, ds.label_names)["macro_f1"]
+
+
+def make_optimizer(embedder, objective, cfg: RunConfig, steps: int):
+    groups = [{"params": [p for p in embedder.parameters() if p.requires_grad],
+               "lr": cfg.lr, "weight_decay": cfg.weight_decay}]
+    own = objective.objective_parameters()
+    if own:
+        groups.append({"params": own, "lr": cfg.lr * objective.lr_multiplier, "weight_decay": 0.0})
+    opt = torch.optim.AdamW(groups, lr=cfg.lr, foreach=True)
+    warmup = max(1, int(cfg.warmup_ratio * steps))
+
+    def schedule(step: int) -> float:  # linear warm-up, then linear decay to zero
+        if step < warmup:
+            return (step + 1) / warmup
+        return max(0.0, (steps - step) / max(1, steps - warmup))
+
+    return opt, torch.optim.lr_scheduler.LambdaLR(opt, schedule)
+
+
+def _check_finite(buf: torch.Tensor, upto: int, start: int, objective) -> None:
+    window = buf[start:upto]
+    if not bool(torch.isfinite(window).all()):
+        bad = start + int((~torch.isfinite(window)).nonzero()[0, 0])
+        raise TrainingError(
+            f"non-finite loss ({float(buf[bad])}) at step {bad + 1} with objective "
+            f"{objective.name} {objective.hparams}; lower the learning rate or change hyperparameters"
+        )
+
+
+def train(embedder, objective, ds, cfg: RunConfig, *, centroid_sample: np.ndarray | None = None,
+          on_epoch: Callable[[int, float], None] | None = None, progress: bool = True) -> TrainResult:
+    rng = np.random.default_rng(cfg.seed)
+    labels, targets = ds.train.labels, targets_tensor(ds.train.labels)
+    device = objective_device(objective)
+    steps_per_epoch = len(training_batches(labels, embedder.lengths, cfg.batch_size,
+                                           objective.samples_per_class, np.random.default_rng(0)))
+    opt, sched = make_optimizer(embedder, objective, cfg, steps_per_epoch * cfg.epochs)
+    result, best_state, bad_epochs = TrainResult(), None, 0
+    for epoch in range(cfg.epochs):
+        embedder.train()
+        objective.train()
+        batches = training_batches(labels, embedder.lengths, cfg.batch_size,
+                                   objective.samples_per_class, rng)
+        buf = torch.zeros(len(batches), device=device)
+        start = time.perf_counter()
+        bar = tqdm(batches, desc=f"epoch {epoch + 1}/{cfg.epochs}", unit="batch",
+                   disable=not progress, leave=False, mininterval=1.0)
+        for step, index in enumerate(bar):
+            emb = embedder.train_embed(index)
+            loss = objective(emb, targets[torch.from_numpy(index)].to(device, non_blocking=True))
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            if cfg.grad_clip:
+                torch.nn.utils.clip_grad_norm_(list(embedder.parameters())
+                                               + objective.objective_parameters(), cfg.grad_clip)
+            opt.step()
+            sched.step()
+            buf[step] = loss.detach()
+            if (step + 1) % NAN_CHECK_EVERY == 0:
+                _check_finite(buf, step + 1, step + 1 - NAN_CHECK_EVERY, objective)
+                bar.set_postfix(loss=f"{float(buf[step]):.4f}", refresh=False)
+        _check_finite(buf, len(batches), 0, objective)
+        seconds = time.perf_counter() - start
+        result.train_seconds += seconds
+        result.train_examples += int(sum(len(b) for b in batches))
+        f1 = dev_macro_f1(dev_scores(embedder, objective, ds, centroid_sample), ds)
+        result.curve.append({"epoch": epoch + 1, "train_loss": float(buf.mean()),
+                             "dev_macro_f1": f1, "seconds": seconds})
+        if progress:
+            tqdm.write(f"epoch {epoch + 1}: train loss {float(buf.mean()):.4f}, dev macro-F1 {f1:.4f}")
+        if f1 > result.best_dev_macro_f1 or math.isnan(result.best_dev_macro_f1):
+            result.best_epoch, result.best_dev_macro_f1, bad_epochs = epoch + 1, f1, 0
+            best_state = copy.deepcopy((embedder.state_dict(), objective.state_dict()))
+        else:
+            bad_epochs += 1
+        if on_epoch is not None:
+            on_epoch(epoch, f1)
+        if bad_epochs >= cfg.patience:
+            result.stopped_early = True
+            break
+    if best_state is not None:
+        embedder.load_state_dict(best_state[0])
+        objective.load_state_dict(best_state[1])
+    return result
