@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ._checks import require
+from ._checks import check_embeddings, require
 from .base import Objective, SearchParam
 from .registry import register
 
@@ -59,6 +59,7 @@ class ProxyAnchor(Objective):
         return pos_term.sum() / num_pos_proxies + neg_term.sum() / self.num_classes
 
     def scores(self, embeddings: Tensor) -> Tensor:
+        check_embeddings(embeddings, self.embedding_dim)
         return F.normalize(embeddings.float(), dim=1) @ F.normalize(self.proxies, dim=1).T
 
     def class_vectors(self) -> Tensor:

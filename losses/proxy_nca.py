@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ._checks import require
+from ._checks import check_embeddings, require
 from .base import Objective, SearchParam
 from .registry import register
 
@@ -44,7 +44,8 @@ class ProxyNCA(Objective):
 
     def compute_loss(self, embeddings: Tensor, targets: Tensor) -> Tensor:
         # Unit vectors: |x - p|^2 = 2 - 2 cos; avoids cdist's non-smooth sqrt at d = 0.
-        sq_dist = (2 - 2 * self.scores(embeddings)).clamp(min=0)
+        cos = F.normalize(embeddings, dim=1) @ F.normalize(self.proxies, dim=1).T
+        sq_dist = (2 - 2 * cos).clamp(min=0)
         log_prob = F.log_softmax(-self.softmax_scale * sq_dist, dim=1)
         pos = self.label_mask(targets)
         has_pos = pos.any(dim=1)
@@ -54,6 +55,7 @@ class ProxyNCA(Objective):
         return per_example.sum() / has_pos.sum().clamp(min=1)
 
     def scores(self, embeddings: Tensor) -> Tensor:
+        check_embeddings(embeddings, self.embedding_dim)
         return F.normalize(embeddings.float(), dim=1) @ F.normalize(self.proxies, dim=1).T
 
     def class_vectors(self) -> Tensor:

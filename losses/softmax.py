@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from ._checks import check_embeddings
 from .base import Objective, SearchParam
 from .registry import register
 
@@ -39,6 +40,7 @@ class Softmax(Objective):
         return F.cross_entropy(logits, targets)
 
     def scores(self, embeddings: Tensor) -> Tensor:
+        check_embeddings(embeddings, self.embedding_dim)
         return self.classifier(embeddings.float())
 
     def class_vectors(self) -> Tensor:

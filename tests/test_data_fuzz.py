@@ -127,7 +127,11 @@ json_line = st.one_of(
 
 
 @FUZZ
-@given(lines=st.lists(json_line, max_size=30), junk=noise, sep=st.sampled_from([None, ","]))
+@given(
+    lines=st.lists(json_line, max_size=30),
+    junk=st.just(b"") | noise,
+    sep=st.sampled_from([None, ","]),
+)
 def test_jsonl_fuzz(lines, junk, sep):
     data = "\n".join(lines).encode("utf-8", "surrogatepass") + b"\n" + junk
     _check(data, ".jsonl", label_sep=sep)

@@ -136,6 +136,9 @@ def test_input_errors(name):
             model(emb, tgt)
     with pytest.raises(ValueError, match="shape"):
         obj.fit_centroids(x, y[:-1])
+    obj.fit_centroids(x, y)
+    with pytest.raises(ValueError, match="shape"):
+        obj.scores(x[:, :-1])
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.int64, torch.bool])
