@@ -14,6 +14,7 @@ from bench.errors import BenchError
 
 COMMANDS = {
     "run": "train and evaluate one objective on one dataset",
+    "grid": "run every dataset x objective x seed combination, resumable",
     "list": "list registered objectives, datasets and encoders",
     "sweep": "Optuna search over every objective with equal budgets",
     "lowres": "launch the low-resource study (train fractions x objectives x seeds)",

@@ -19,12 +19,16 @@ def split_outputs(embedder, objective, split: str) -> tuple[np.ndarray, np.ndarr
         return emb.float().cpu().numpy(), objective.scores(emb).float().cpu().numpy()
 
 
-def final_evaluation(embedder, objective, ds, cfg: RunConfig, centroid_sample) -> tuple[dict, dict]:
+def final_evaluation(embedder, objective, ds, cfg: RunConfig, centroid_sample,
+                     dev_scores: np.ndarray | None = None) -> tuple[dict, dict]:
+    """`dev_scores` of the restored best epoch may be passed in: re-embedding dev would give
+    the same numbers (same weights, same centroid sample), at the cost of an encoder pass."""
     embedder.eval()
     objective.eval()
     # every objective gets centroids, so their class geometry can be compared fairly
     fit_centroids(embedder, objective, ds.train.labels, centroid_sample)
-    _, dev_scores = split_outputs(embedder, objective, "dev")
+    if dev_scores is None:
+        _, dev_scores = split_outputs(embedder, objective, "dev")
     thresholds = tune_thresholds(dev_scores, ds.dev.labels) if ds.multi_label else None
     dev = classification_metrics(predict(dev_scores, thresholds), ds.dev.labels, ds.label_names)
 

@@ -80,7 +80,7 @@ def embedding_metrics(embeddings: np.ndarray, targets: np.ndarray, *, seed: int 
 
     rows, labels = single_label_subset(targets)
     x = torch.nn.functional.normalize(torch.as_tensor(embeddings[rows], dtype=torch.float32), dim=1)
-    y = torch.as_tensor(labels)
+    y = torch.tensor(labels)
     calc = AccuracyCalculator(
         include=("mean_average_precision_at_r", "r_precision", "precision_at_1"),
         k="max_bin_count", knn_func=CustomKNN(CosineSimilarity()),

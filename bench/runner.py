@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import time
 from dataclasses import dataclass
@@ -13,7 +14,8 @@ import losses
 from bench import cache
 from bench.batching import tokenize
 from bench.config import RunConfig
-from bench.data import EmotionDataset, limit_train, load_dataset
+from bench.data import EmotionDataset, load_dataset
+from bench.data.sampling import train_subset_index
 from bench.embedders import FinetuneEmbedder, FrozenEmbedder, encode_tokens
 from bench.encoders import Encoder, load_backbone
 from bench.evaluate import final_evaluation
@@ -41,18 +43,43 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
+def load_full_data(cfg: RunConfig) -> EmotionDataset:
+    """The dataset with its whole train split (what `frozen_features` should be given)."""
+    return load_dataset(cfg.dataset, data_dir=cfg.data_dir, text_column=cfg.text_column,
+                        label_column=cfg.label_column, label_sep=cfg.label_sep,
+                        dev_file=cfg.dev_file, test_file=cfg.test_file, split_seed=cfg.seed)
+
+
+def limit_index(cfg: RunConfig, full: EmotionDataset) -> np.ndarray | None:
+    return train_subset_index(full, max_train=cfg.max_train, fraction=cfg.train_fraction,
+                              seed=cfg.seed)
+
+
 def load_data(cfg: RunConfig) -> EmotionDataset:
-    ds = load_dataset(cfg.dataset, data_dir=cfg.data_dir, text_column=cfg.text_column,
-                      label_column=cfg.label_column, label_sep=cfg.label_sep,
-                      dev_file=cfg.dev_file, test_file=cfg.test_file, split_seed=cfg.seed)
-    if cfg.max_train is not None or cfg.train_fraction is not None:
-        ds = limit_train(ds, max_train=cfg.max_train, fraction=cfg.train_fraction, seed=cfg.seed)
-    return ds
+    """The dataset as the run trains on it (train limited by max_train / train_fraction)."""
+    full = load_full_data(cfg)
+    idx = limit_index(cfg, full)
+    return full if idx is None else dataclasses.replace(full, train=full.train.subset(idx))
+
+
+def align_features(features: dict[str, np.ndarray], full: EmotionDataset,
+                   idx: np.ndarray | None) -> dict[str, np.ndarray]:
+    """Features made for the full train split are cut to the run's subsample."""
+    n = len(features["train"])
+    if idx is not None and n == len(full.train):
+        return {**features, "train": features["train"][idx]}
+    expected = len(full.train) if idx is None else len(idx)
+    if n != expected:
+        raise ValueError(f"features have {n} train rows but the run trains on {expected}")
+    return features
 
 
 def frozen_features(cfg: RunConfig, ds: EmotionDataset, device: torch.device,
                     backbone=None) -> dict[str, np.ndarray]:
-    """Pooled frozen-encoder embeddings of every split, from the cache where possible."""
+    """Pooled frozen-encoder embeddings of every split, from the cache where possible.
+
+    Give it the full dataset (`load_full_data`): runs cut train rows to their subsample.
+    """
     features, encoder, tokenizer = {}, None, None
     for split in ("train", "dev", "test"):
         texts = getattr(ds, split).texts
@@ -94,7 +121,12 @@ def run(cfg: RunConfig, *, features=None, on_epoch=None, progress: bool = True) 
     device = resolve_device(cfg.device)
     seed_everything(cfg.seed)
     timings, t0 = {}, time.perf_counter()
-    ds = load_data(cfg)
+    full = load_full_data(cfg)
+    idx = limit_index(cfg, full)
+    ds = full if idx is None else dataclasses.replace(full, train=full.train.subset(idx))
+    if cfg.mode == "frozen":
+        features = align_features(features if features is not None
+                                  else frozen_features(cfg, full, device), full, idx)
     run_dir = new_run_dir(cfg.output_dir, f"{ds.name}-{cfg.loss}-{cfg.mode}-s{cfg.seed}", cfg.run_id)
     atomic_write_json(run_dir / "config.json", {**cfg.to_dict(), "identity": cfg.identity_hash()})
     atomic_write_json(run_dir / "env.json", environment(device))
@@ -120,7 +152,8 @@ def run(cfg: RunConfig, *, features=None, on_epoch=None, progress: bool = True) 
     timings["train"] = result.train_seconds
 
     t = time.perf_counter()
-    metrics, extras = final_evaluation(embedder, objective, ds, cfg, sample)
+    metrics, extras = final_evaluation(embedder, objective, ds, cfg, sample,
+                                       dev_scores=result.best_dev_scores)
     timings["evaluate"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - t0
     metrics.update(training={"curve": result.curve, "best_epoch": result.best_epoch,

@@ -28,6 +28,7 @@ class TrainResult:
     train_seconds: float = 0.0
     train_examples: int = 0
     stopped_early: bool = False
+    best_dev_scores: np.ndarray | None = None  # reused by the final evaluation
 
 
 def targets_tensor(labels: np.ndarray) -> torch.Tensor:
@@ -123,13 +124,15 @@ def train(embedder, objective, ds, cfg: RunConfig, *, centroid_sample: np.ndarra
         seconds = time.perf_counter() - start
         result.train_seconds += seconds
         result.train_examples += int(sum(len(b) for b in batches))
-        f1 = dev_macro_f1(dev_scores(embedder, objective, ds, centroid_sample), ds)
+        scores = dev_scores(embedder, objective, ds, centroid_sample)
+        f1 = dev_macro_f1(scores, ds)
         result.curve.append({"epoch": epoch + 1, "train_loss": float(buf.mean()),
                              "dev_macro_f1": f1, "seconds": seconds})
         if progress:
             tqdm.write(f"epoch {epoch + 1}: train loss {float(buf.mean()):.4f}, dev macro-F1 {f1:.4f}")
         if f1 > result.best_dev_macro_f1 or math.isnan(result.best_dev_macro_f1):
             result.best_epoch, result.best_dev_macro_f1, bad_epochs = epoch + 1, f1, 0
+            result.best_dev_scores = scores
             best_state = copy.deepcopy((embedder.state_dict(), objective.state_dict()))
         else:
             bad_epochs += 1

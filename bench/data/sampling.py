@@ -76,7 +76,22 @@ def limit_train(
 ) -> EmotionDataset:
     """A seeded, stratified subsample of the train split; dev and test are untouched.
 
-    With both limits the smaller one wins; with neither, `ds` is returned as is. Every
+    See `train_subset_index` for the rule; with neither limit, `ds` is returned as is.
+    """
+    idx = train_subset_index(ds, max_train=max_train, fraction=fraction, seed=seed)
+    return ds if idx is None else dataclasses.replace(ds, train=ds.train.subset(idx))
+
+
+def train_subset_index(
+    ds: EmotionDataset,
+    *,
+    max_train: int | None = None,
+    fraction: float | None = None,
+    seed: int = 0,
+) -> np.ndarray | None:
+    """Sorted train row indices of the stratified subsample, or None for "all rows".
+
+    With both limits the smaller one wins. Every
     stratification key (class, or rarest label for multi-label data) present in train
     keeps at least one row whenever the target size allows it; the remaining rows are
     allocated in proportion to class size.
@@ -94,7 +109,7 @@ def limit_train(
     if max_train is not None:
         target = min(target, int(max_train))
     if target >= n:
-        return ds
+        return None
     rng = np.random.default_rng(seed)
     keys = strat_keys(ds.train.labels)
     classes, counts = np.unique(keys, return_counts=True)
@@ -104,5 +119,4 @@ def limit_train(
         for cls, q in zip(classes, quotas, strict=True)
         if q > 0
     ]
-    idx = np.sort(np.concatenate(chosen))
-    return dataclasses.replace(ds, train=ds.train.subset(idx))
+    return np.sort(np.concatenate(chosen))

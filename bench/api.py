@@ -1,0 +1,224 @@
+"""Load a trained run folder and use it: `load_run(path).predict(["so happy!"])`.
+
+Only safetensors and JSON are read (never pickle), Hugging Face code stays off
+(trust_remote_code=False), and nothing named in run.json can point outside the run folder.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+import losses
+from bench.batching import TokenizedTexts, tokenize
+from bench.embedders import encode_tokens
+from bench.encoders import Encoder, encoder_names, load_backbone
+from bench.errors import BenchError, RunFolderError
+from bench.metrics import predict as predict_rule
+from bench.records import read_json
+
+HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*")
+
+
+class TrainedModel:
+    """A reloaded run: embeddings, class scores and predictions exactly as at training time."""
+
+    def __init__(self, *, run_dir: Path, manifest: dict, encoder: Encoder, tokenizer,
+                 head: nn.Module | None, objective, device: torch.device, amp: bool):
+        self.run_dir, self.manifest = run_dir, manifest
+        self.encoder, self.tokenizer, self.head, self.objective = encoder, tokenizer, head, objective
+        self.device, self.amp = device, amp
+        self.label_names: tuple[str, ...] = tuple(manifest["label_names"])
+        self.multi_label: bool = manifest["multi_label"]
+        self.max_length: int = manifest["max_length"]
+        t = manifest["thresholds"]
+        self.thresholds = None if t is None else np.asarray(t, dtype=np.float32)
+
+    def _tokens(self, texts) -> TokenizedTexts:
+        if isinstance(texts, str) or not isinstance(texts, (list, tuple)):
+            raise TypeError(f"texts must be a list of strings, but got {type(texts).__name__}; "
+                            "wrap a single text in a list: [text]")
+        bad = next((i for i, t in enumerate(texts) if not isinstance(t, str)), None)
+        if bad is not None:
+            raise TypeError(f"texts[{bad}] must be a str, but got {type(texts[bad]).__name__}")
+        # the tokenizer cannot take lone surrogates ("\ud800"); replace them, keep the rest
+        clean = [t.encode("utf-8", "replace").decode("utf-8") for t in texts]
+        tokens = tokenize(clean, self.tokenizer, self.max_length)
+        if tokens.truncated:
+            n = tokens.truncated
+            print(f"note: {n} text{'s were' if n != 1 else ' was'} truncated to "
+                  f"{self.max_length} tokens", file=sys.stderr)
+        return tokens
+
+    def embed(self, texts, *, batch_size: int = 64, progress: bool = False) -> np.ndarray:
+        """float32 (N, D) embeddings, in input order (longest-first batches inside)."""
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, but got {batch_size=}")
+        if len(texts) == 0:
+            return np.zeros((0, self.objective.embedding_dim), np.float32)
+        tokens = self._tokens(texts)
+        frozen = self.head is not None
+        quiet = contextlib.nullcontext() if progress else contextlib.redirect_stderr(io.StringIO())
+        with quiet:  # encode_tokens always draws a bar
+            out = encode_tokens(self.encoder, tokens, batch_size=batch_size, device=self.device,
+                                amp=self.amp, pooled_only=frozen, desc="embed")
+        if frozen:
+            with torch.inference_mode():
+                out = self.head(torch.from_numpy(out).to(self.device)).float().cpu().numpy()
+        return out
+
+    def scores_of(self, embeddings: np.ndarray) -> np.ndarray:
+        """(N, C) class scores by the objective's own rule (logits, proxies or centroids)."""
+        with torch.inference_mode():
+            emb = torch.from_numpy(embeddings).to(self.device)
+            return self.objective.scores(emb).float().cpu().numpy()
+
+    def scores(self, texts, *, batch_size: int = 64) -> np.ndarray:
+        return self.scores_of(self.embed(texts, batch_size=batch_size))
+
+    def predict_ids(self, texts, *, batch_size: int = 64) -> np.ndarray:
+        """Exactly bench.metrics.predict: class ids, or a multi-hot (N, C) array."""
+        return predict_rule(self.scores(texts, batch_size=batch_size), self.thresholds)
+
+    def predict(self, texts, *, batch_size: int = 64) -> list[dict]:
+        scores = self.scores(texts, batch_size=batch_size)
+        pred = predict_rule(scores, self.thresholds)
+        names = self.label_names
+        out = []
+        for i, text in enumerate(texts):
+            ids = np.flatnonzero(pred[i]) if self.multi_label else [int(pred[i])]
+            out.append({"text": text, "labels": [names[j] for j in ids],
+                        "scores": {n: float(s) for n, s in zip(names, scores[i], strict=True)}})
+        return out
+
+
+def _inside(run_dir: Path, path: Path, what: str) -> Path:
+    if not path.exists():
+        raise RunFolderError(f"{path} is missing: {what}; the run folder is incomplete")
+    if not path.resolve().is_relative_to(run_dir.resolve()):
+        raise RunFolderError(f"{path} points outside the run folder {run_dir}; refusing to load")
+    return path
+
+
+def _check_manifest(path: Path, m: dict) -> dict:
+    def need(key: str, ok) -> None:
+        if key not in m or not ok(m[key]):
+            raise RunFolderError(f"{path}: field {key!r} is missing or invalid, but got "
+                                 f"{m.get(key)!r:.80}; the file is damaged")
+
+    if not isinstance(m, dict):
+        raise RunFolderError(f"{path}: expected a JSON object, but got {type(m).__name__}")
+    need("format_version", lambda v: v == 1)
+    need("mode", lambda v: v in ("finetune", "frozen"))
+    need("pooling", lambda v: v in ("mean", "cls"))
+    need("label_names", lambda v: isinstance(v, list) and len(v) >= 2
+         and all(isinstance(x, str) for x in v))
+    n = len(m["label_names"])
+    need("multi_label", lambda v: isinstance(v, bool))
+    need("thresholds", lambda v: (v is None) if not m["multi_label"] else
+         isinstance(v, list) and len(v) == n and all(isinstance(x, (int, float)) for x in v))
+    for key in ("max_length", "head_hidden"):
+        need(key, lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1)
+    need("embedding_dim", lambda v: v is None or isinstance(v, int) and v >= 1)
+    need("objective", lambda v: isinstance(v, str))
+    need("hparams", lambda v: isinstance(v, dict))
+    need("encoder", lambda v: isinstance(v, str) and v != "")
+    return m
+
+
+def _frozen_source(path: Path, name: str) -> str:
+    """A registry name or Hub id: never a path from the run folder's own files."""
+    if name in encoder_names():
+        return name
+    if HUB_ID.fullmatch(name) and ".." not in name and not Path(name).exists():
+        return name
+    raise RunFolderError(
+        f"{path}: encoder {name!r} is neither a registered encoder nor a Hub id (org/name); "
+        "a run folder may not make the loader read other paths. If you trust this run, "
+        "name the encoder yourself: --encoder FOLDER (load_run(..., encoder=FOLDER))")
+
+
+def _load_tensors(path: Path, module: nn.Module, run_dir: Path, what: str) -> None:
+    from safetensors.torch import load_file
+
+    _inside(run_dir, path, what)
+    try:
+        module.load_state_dict(load_file(str(path)), strict=True)
+    except Exception as exc:  # damaged file, or shapes that do not match run.json
+        raise RunFolderError(f"{path}: cannot load {what} ({str(exc)[:200]})") from None
+
+
+def _build(run_dir: Path, m: dict, encoder_override: str | None):
+    model_dir = run_dir / "model"
+    frozen = m["mode"] == "frozen"
+    if frozen:
+        name = encoder_override or _frozen_source(model_dir / "run.json", m["encoder"])
+    else:
+        name = str(_inside(run_dir, model_dir / "encoder", "the fine-tuned encoder"))
+    try:
+        tokenizer, backbone = load_backbone(name, trust_remote_code=False)
+    except BenchError as exc:
+        raise RunFolderError(str(exc)) from None
+    except Exception as exc:  # e.g. a damaged config.json or weights file
+        raise RunFolderError(f"{name}: cannot load the encoder ({str(exc)[:200]})") from None
+    hidden = backbone.config.hidden_size
+    encoder = Encoder(backbone, pooling=m["pooling"],
+                      embedding_dim=None if frozen else m["embedding_dim"])
+    head = None
+    if frozen:
+        head = nn.Sequential(nn.Linear(hidden, m["head_hidden"]), nn.GELU(),
+                             nn.Linear(m["head_hidden"], m["embedding_dim"] or hidden))
+        _load_tensors(model_dir / "head.safetensors", head, run_dir, "the frozen-mode head")
+    elif encoder.projection is not None:
+        _load_tensors(model_dir / "head.safetensors", encoder.projection, run_dir,
+                      "the projection")
+    dim = head[-1].out_features if frozen else encoder.output_dim
+    try:
+        objective = losses.build(m["objective"], num_classes=len(m["label_names"]),
+                                 embedding_dim=dim, multi_label=m["multi_label"], **m["hparams"])
+    except ValueError as exc:
+        raise RunFolderError(f"{model_dir / 'run.json'}: {exc}") from None
+    _load_tensors(model_dir / "objective.safetensors", objective, run_dir, "the objective")
+    return encoder, tokenizer, head, objective
+
+
+def load_run(path: str | Path, *, device: str = "auto", encoder: str | None = None
+             ) -> TrainedModel:
+    """Reload a complete run folder (or its model/ subfolder) for prediction and embedding.
+
+    `encoder` overrides the frozen-mode encoder named in run.json (e.g. a local folder).
+    """
+    run_dir = Path(path)
+    if run_dir.name == "model" and (run_dir / "run.json").is_file():
+        run_dir = run_dir.parent
+    if not run_dir.is_dir():
+        raise RunFolderError(f"{run_dir}: run folder not found; pass the folder that "
+                             "`bench run` printed (results/runs/<id>)")
+    status = read_json(run_dir / "status.json")
+    if not isinstance(status, dict) or status.get("status") != "complete":
+        state = status.get("status") if isinstance(status, dict) else status
+        why = f" ({status['reason']})" if isinstance(status, dict) and "reason" in status else ""
+        raise RunFolderError(f"{run_dir}: the run is not complete (status.json says {state!r}"
+                             f"{why}); wait for it to finish, or rerun it")
+    if not (run_dir / "model").is_dir():
+        raise RunFolderError(f"{run_dir / 'model'} is missing: the run was trained with "
+                             "--no-save-model; rerun without --no-save-model to get a model")
+    manifest_path = _inside(run_dir, run_dir / "model" / "run.json", "the model manifest")
+    m = _check_manifest(manifest_path, read_json(manifest_path))
+    cfg = read_json(run_dir / "config.json") if (run_dir / "config.json").is_file() else {}
+    dev = torch.device("cuda" if device == "auto" and torch.cuda.is_available()
+                       else "cpu" if device == "auto" else device)
+    enc, tokenizer, head, objective = _build(run_dir, m, encoder)
+    for module in (enc, head, objective):
+        if module is not None:
+            module.to(dev).eval()
+    return TrainedModel(run_dir=run_dir, manifest=m, encoder=enc, tokenizer=tokenizer, head=head,
+                        objective=objective, device=dev,
+                        amp=bool(cfg.get("amp", True)) if isinstance(cfg, dict) else True)

@@ -1,0 +1,127 @@
+"""`bench lowres`: the low-resource study (train fractions x objectives x seeds), resumable.
+
+Each (fraction, objective, seed) is one ordinary run tagged "lowres". A combination whose
+RunConfig.identity_hash() matches a complete run under --output-dir is skipped, so an
+interrupted study resumes by rerunning the same command. In frozen mode the encoder
+embeddings of the FULL splits are computed once per seed and each run gets the rows of
+its own train subsample (the runner would otherwise index full-train features with
+subsample row numbers).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from bench.commands.run import add_run_options, parse_hparams
+from bench.config import RunConfig
+from bench.errors import BenchError, TrainingError
+from bench.records import is_complete, read_json
+
+DEFAULT_FRACTIONS = "0.01,0.05,0.1,0.25,1.0"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    add_run_options(p)
+    p.add_argument("--fractions", default=DEFAULT_FRACTIONS, help="comma-separated, in (0, 1]")
+    p.add_argument("--losses", help="comma-separated objectives (default: all registered)")
+    p.add_argument("--seeds", type=int, default=3, help="seeds 0..N-1 per combination")
+    p.add_argument("--epochs", type=int)
+    p.add_argument("--hp", action="append", default=[], metavar="KEY=VALUE",
+                   help="objective hyperparameter applied to every objective that accepts it")
+    p.add_argument("--quiet", action="store_true")
+
+
+def parse_list(text: str, cast, what: str) -> list:
+    try:
+        return [cast(x.strip()) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise BenchError(f"--{what} expects a comma-separated list, but got {text!r}") from None
+
+
+def plan(base: RunConfig, *, fractions, losses, seeds: int) -> list[RunConfig]:
+    """Seed-major order: one seed's frozen features serve a whole block of runs."""
+    try:
+        return [dataclasses.replace(base, loss=loss, train_fraction=float(f), seed=s,
+                                    tags=("lowres",), save_model=False)
+                for s in range(seeds) for f in fractions for loss in losses]
+    except ValueError as exc:
+        raise BenchError(str(exc)) from None
+
+
+def done_identities(output_dir: str | Path) -> set[str]:
+    """Identities of complete runs under `output_dir` (unreadable records are ignored)."""
+    found = set()
+    for config in Path(output_dir).rglob("config.json"):
+        if is_complete(config.parent):
+            try:
+                found.add(read_json(config)["identity"])
+            except (BenchError, KeyError, TypeError):
+                continue
+    return found
+
+
+def train_rows(full, fraction: float, seed: int) -> np.ndarray:
+    """Row numbers of the train subsample `limit_train` picks (it only looks at labels)."""
+    from bench.data import Split, limit_train
+
+    numbered = dataclasses.replace(full, train=Split(tuple(str(i) for i in range(len(full.train))),
+                                                     full.train.labels))
+    picked = limit_train(numbered, fraction=fraction, seed=seed).train.texts
+    return np.array([int(t) for t in picked], dtype=np.int64)
+
+
+def subsample_features(features: dict, full, fraction: float, seed: int) -> dict:
+    return {**features, "train": features["train"][train_rows(full, fraction, seed)]}
+
+
+def base_config(args: argparse.Namespace) -> RunConfig:
+    try:
+        return RunConfig(loss="softmax", dataset=args.dataset, mode=args.mode,
+                         encoder=args.encoder, pooling=args.pooling, max_length=args.max_length,
+                         epochs=args.epochs, loss_hparams=parse_hparams(args.hp),
+                         data_dir=args.data_dir, text_column=args.text_column,
+                         label_column=args.label_column, label_sep=args.label_sep,
+                         dev_file=args.dev_file, test_file=args.test_file, device=args.device,
+                         amp=not args.no_amp, trust_remote_code=args.trust_remote_code,
+                         output_dir=args.output_dir)
+    except ValueError as exc:
+        raise BenchError(str(exc)) from None
+
+
+def handle(args: argparse.Namespace) -> int:
+    import losses
+    from bench import runner
+
+    names = parse_list(args.losses, str, "losses") if args.losses else losses.names()
+    todo = plan(base_config(args), fractions=parse_list(args.fractions, float, "fractions"),
+                losses=names, seeds=args.seeds)
+    done = done_identities(args.output_dir)
+    pending = [c for c in todo if c.identity_hash() not in done]
+    print(f"lowres: {len(todo)} runs planned, {len(todo) - len(pending)} already complete")
+    full_cache: dict[int, tuple] = {}
+    failed = 0
+    for cfg in pending:
+        features = None
+        if cfg.mode == "frozen":
+            if cfg.seed not in full_cache:
+                full_cfg = dataclasses.replace(cfg, train_fraction=None, max_train=None)
+                full = runner.load_data(full_cfg)
+                device = runner.resolve_device(cfg.device)
+                full_cache = {cfg.seed: (full, runner.frozen_features(full_cfg, full, device))}
+            full, feats = full_cache[cfg.seed]
+            features = subsample_features(feats, full, cfg.train_fraction, cfg.seed)
+        try:
+            out = runner.run(cfg, features=features, progress=not args.quiet)
+        except (TrainingError, ValueError) as exc:
+            failed += 1
+            print(f"failed: {cfg.loss} fraction={cfg.train_fraction} seed={cfg.seed}: {exc}",
+                  file=sys.stderr)
+            continue
+        print(f"done: {cfg.loss} fraction={cfg.train_fraction:g} seed={cfg.seed} "
+              f"test macro-F1 {out.metrics['test']['macro_f1']:.4f} ({out.run_dir})")
+    return 1 if failed else 0

@@ -1,0 +1,107 @@
+"""`bench sweep`: equal-budget Optuna searches for every objective, resumable and shareable.
+
+With no arguments it runs the default campaign: all objectives on goemotions, frozen mode,
+10 completed trials each, then 3 final seeds of each objective's best configuration.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import losses
+from bench.commands.run import add_run_options
+from bench.config import RunConfig
+from bench.errors import BenchError
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    add_run_options(p)
+    p.set_defaults(mode="frozen")  # sweeps default to the cheap mode
+    p.add_argument("--losses", default=",".join(losses.names()),
+                   help="comma-separated objectives (default: all registered)")
+    p.add_argument("--trials", type=int, default=10, help="completed trials per objective")
+    p.add_argument("--final-seeds", type=int, default=3,
+                   help="re-train each best configuration with seeds 0..K-1 (0: skip)")
+    p.add_argument("--save-models", action="store_true", help="keep the final runs' models")
+    p.add_argument("--seed", type=int, default=0, help="sampler seed and trial training seed")
+    p.add_argument("--epochs", type=int, help="default: 1 (finetune), 15 (frozen)")
+    p.add_argument("--patience", type=int, default=3)
+    p.add_argument("--sweep-dir", default="results/sweeps", help="trial run folders (and sqlite)")
+    p.add_argument("--storage", help="Optuna RDB URL, e.g. postgresql://user@host/db "
+                                     "(default: sqlite:///SWEEP_DIR/optuna.db)")
+    p.add_argument("--heartbeat-interval", type=int, default=30,
+                   help="seconds between a running trial's heartbeats")
+    p.add_argument("--grace-period", type=int, default=120,
+                   help="a RUNNING trial without heartbeat this long is failed and re-queued")
+    p.add_argument("--max-retry", type=int, default=2, help="re-runs of a killed worker's trial")
+    p.add_argument("--show", action="store_true", help="print the state of every study and exit")
+
+
+def parse_losses(text: str) -> tuple[str, ...]:
+    names = tuple(n.strip() for n in text.split(",") if n.strip())
+    unknown = [n for n in names if n not in losses.names()]
+    if not names or unknown:
+        raise BenchError(f"--losses must name registered objectives {losses.names()}, "
+                         f"but got {text!r}")
+    return names
+
+
+def base_config(args: argparse.Namespace, loss: str) -> RunConfig:
+    try:
+        return RunConfig(
+            loss=loss, dataset=args.dataset, mode=args.mode, encoder=args.encoder,
+            pooling=args.pooling, max_length=args.max_length, epochs=args.epochs,
+            patience=args.patience, seed=args.seed, max_train=args.max_train,
+            train_fraction=args.train_fraction, data_dir=args.data_dir,
+            text_column=args.text_column, label_column=args.label_column,
+            label_sep=args.label_sep, dev_file=args.dev_file, test_file=args.test_file,
+            device=args.device, amp=not args.no_amp, trust_remote_code=args.trust_remote_code,
+            output_dir=args.output_dir)
+    except ValueError as exc:
+        raise BenchError(str(exc)) from None
+
+
+def handle(args: argparse.Namespace) -> int:
+    import optuna
+
+    from bench.sweep.study import StorageOptions, make_storage, storage_exists
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    url = args.storage or f"sqlite:///{Path(args.sweep_dir) / 'optuna.db'}"
+    opts = StorageOptions(url=url, heartbeat_interval=args.heartbeat_interval,
+                          grace_period=args.grace_period, max_retry=args.max_retry)
+    if args.show:
+        from bench.sweep.show import show
+
+        print(show(make_storage(opts, heartbeat=False)) if storage_exists(url)
+              else f"no sweep storage at {url}; run `python -m bench sweep` first")
+        return 0
+    if args.trials < 1 or args.final_seeds < 0:
+        raise BenchError(f"need --trials >= 1 and --final-seeds >= 0, but got "
+                         f"{args.trials=} and {args.final_seeds=}")
+    return _sweep(args, opts)
+
+
+def _sweep(args: argparse.Namespace, opts) -> int:
+    from bench.runner import frozen_features, load_data, resolve_device
+    from bench.sweep.campaign import Campaign, final_runs, plan_text, search_all
+    from bench.sweep.show import study_summary
+    from bench.sweep.study import make_storage
+
+    names = parse_losses(args.losses)
+    base = base_config(args, names[0])
+    ds = load_data(base)
+    c = Campaign(base=base, losses=names, dataset_name=ds.name, n_trials=args.trials,
+                 final_seeds=args.final_seeds, sweep_dir=Path(args.sweep_dir),
+                 save_models=args.save_models)
+    print(plan_text(c, ds, opts.url), flush=True)
+    features = None
+    if base.mode == "frozen":  # encode once; every trial trains only the head
+        features = frozen_features(base.resolved(), ds, resolve_device(base.device))
+    studies = search_all(c, make_storage(opts), features=features, seed=args.seed)
+    for study in studies.values():
+        print(study_summary(study))
+    if c.final_seeds:
+        final_runs(c, studies)
+    return 0

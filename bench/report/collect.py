@@ -1,0 +1,169 @@
+"""Find complete run records and group them into cells (one objective x setting, many seeds).
+
+Cell key: (dataset, mode, encoder, budget, loss); budget is "full", "max_train=N",
+"fraction=F" or both. Inside a cell the seeds must be the only difference, so:
+1. if any run is tagged "sweep-final", only those runs are kept; otherwise runs tagged
+   "sweep*" (search trials) are dropped and plain runs are kept;
+2. if the kept runs still differ in anything but the seed (hyperparameters, epochs, ...),
+   the variant with the most seeds wins (ties: the newest run) and the rest are named
+   on stderr;
+3. two runs of the same seed: the newest (status.json "time", then folder name) is kept
+   and the older one named on stderr.
+Incomplete runs and unreadable records are named in one line on stderr and skipped.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.errors import RunFolderError
+from bench.records import METRICS_SCHEMA, read_json
+
+CONFIG_KEYS = ("loss", "dataset", "mode", "encoder", "seed", "max_train", "train_fraction", "tags")
+# Keys that never change a result, so they do not split a cell into variants.
+NOT_VARIANT = ("seed", "output_dir", "run_id", "save_model", "save_test_embeddings", "device",
+               "tags", "data_dir", "identity")
+
+
+@dataclass(frozen=True)
+class Run:
+    path: Path
+    config: dict
+    metrics: dict
+    env: dict
+    time: str
+
+    @property
+    def dataset(self) -> str:
+        return self.metrics["dataset"]["name"]
+
+    @property
+    def loss(self) -> str:
+        return self.config["loss"]
+
+    @property
+    def seed(self) -> int:
+        return int(self.config["seed"])
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        return tuple(self.config.get("tags") or ())
+
+    @property
+    def budget(self) -> str:
+        parts = []
+        if self.config.get("max_train") is not None:
+            parts.append(f"max_train={self.config['max_train']}")
+        if self.config.get("train_fraction") is not None:
+            parts.append(f"fraction={self.config['train_fraction']:g}")
+        return ",".join(parts) or "full"
+
+    @property
+    def setting(self) -> tuple[str, str, str, str]:
+        """(dataset, mode, encoder, budget): the rows of one table share it."""
+        return (self.dataset, self.config["mode"], str(self.config["encoder"]), self.budget)
+
+    @property
+    def variant(self) -> str:
+        return json.dumps({k: v for k, v in self.config.items() if k not in NOT_VARIANT},
+                          sort_keys=True)
+
+    @property
+    def order(self) -> tuple[str, str]:
+        return (self.time, self.path.name)
+
+
+def warn(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def _check(run_dir: Path, config: dict, metrics: dict) -> None:
+    if metrics.get("schema_version") != METRICS_SCHEMA:
+        raise RunFolderError(f"metrics.json schema_version={metrics.get('schema_version')!r} "
+                             f"is unknown (expected {METRICS_SCHEMA})")
+    missing = [k for k in CONFIG_KEYS if k not in config]
+    try:
+        test = metrics["test"]
+        needed = (metrics["dataset"]["name"], metrics["dataset"]["multi_label"],
+                  test["macro_f1"], test["micro_f1"], test["embedding"]["map_at_r"])
+        del needed
+    except (KeyError, TypeError) as exc:
+        missing.append(f"metrics {exc}")
+    if missing:
+        raise RunFolderError(f"missing keys {missing}")
+
+
+def load_run(run_dir: Path) -> Run:
+    status = read_json(run_dir / "status.json")
+    if status.get("status") != "complete":
+        raise RunFolderError(f"status is {status.get('status')!r}, not 'complete'")
+    config, metrics = read_json(run_dir / "config.json"), read_json(run_dir / "metrics.json")
+    if not isinstance(config, dict) or not isinstance(metrics, dict):
+        raise RunFolderError("config.json and metrics.json must hold JSON objects")
+    _check(run_dir, config, metrics)
+    env = read_json(run_dir / "env.json") if (run_dir / "env.json").exists() else {}
+    return Run(run_dir, config, metrics, env, str(status.get("time", "")))
+
+
+def find_runs(root: str | Path) -> list[Run]:
+    """Every complete, readable run under `root` (recursive), sorted by path."""
+    runs = []
+    for config_file in sorted(Path(root).rglob("config.json")):
+        run_dir = config_file.parent
+        if not ((run_dir / "status.json").exists() or (run_dir / "env.json").exists()):
+            continue  # e.g. a saved Hugging Face encoder folder, not a run record
+        try:
+            runs.append(load_run(run_dir))
+        except RunFolderError as exc:
+            warn(f"skipped run {run_dir}: {exc}")
+    return runs
+
+
+def _pick(key: tuple, runs: list[Run]) -> list[Run]:
+    final = [r for r in runs if "sweep-final" in r.tags]
+    kept = final or [r for r in runs if not any(t.startswith("sweep") for t in r.tags)]
+    variants: dict[str, list[Run]] = defaultdict(list)
+    for r in kept:
+        variants[r.variant].append(r)
+    ranked = sorted(variants.values(), key=lambda rs: (len({r.seed for r in rs}),
+                                                       max(r.order for r in rs)))
+    if not ranked:
+        return []
+    chosen = ranked[-1]
+    for other in ranked[:-1]:
+        warn(f"cell {'/'.join(key)}: dropped {len(other)} run(s) with other settings than the "
+             f"kept ones (e.g. {other[0].path}); cells must differ only in the seed")
+    by_seed: dict[int, list[Run]] = defaultdict(list)
+    for r in chosen:
+        by_seed[r.seed].append(r)
+    out = []
+    for seed in sorted(by_seed):
+        dups = sorted(by_seed[seed], key=lambda r: r.order)
+        for old in dups[:-1]:
+            warn(f"cell {'/'.join(key)}: seed {seed} appears twice; kept the newest "
+                 f"{dups[-1].path}, ignored {old.path}")
+        out.append(dups[-1])
+    return out
+
+
+def group_cells(runs: Iterable[Run]) -> dict[tuple[str, ...], list[Run]]:
+    """{(dataset, mode, encoder, budget, loss): runs sorted by seed}, keys sorted."""
+    groups: dict[tuple[str, ...], list[Run]] = defaultdict(list)
+    for r in runs:
+        groups[(*r.setting, r.loss)].append(r)
+    cells = {key: _pick(key, groups[key]) for key in sorted(groups)}
+    return {k: v for k, v in cells.items() if v}
+
+
+def search_budget(runs: Iterable[Run]) -> str:
+    """From tags: sweep-final runs name their search as "budget=<text>"; else no search."""
+    runs = list(runs)
+    if not any("sweep-final" in r.tags for r in runs):
+        return "none (defaults)"
+    found = sorted({t.split("=", 1)[1] for r in runs for t in r.tags if t.startswith("budget=")})
+    return "sweep " + (", ".join(found) if found else "(budget not recorded)")

@@ -1,0 +1,125 @@
+"""Do learned class vectors mirror how emotions co-occur?
+
+One number per run and vector kind: the Spearman rank correlation, over the upper
+triangle of class pairs, between the cosine similarity of two class vectors and the
+Jaccard index of the two labels in the training split (rows carrying both / rows
+carrying either, over all train rows of the multi-label dataset). Vector kinds:
+"proxies" (proxy_anchor, proxy_nca), "classifier" (softmax weights), and "centroids"
+(fitted class means of training embeddings) for EVERY objective, the fair comparison.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+from bench.report.collect import Run
+from bench.report.stats import Summary, summarize
+
+STATE_FILE = "objective_state.safetensors"
+VECTOR_KEYS = {"proxies": "proxies", "classifier": "classifier.weight", "centroids": "centroids"}
+
+
+def load_state(run: Run) -> dict[str, np.ndarray] | None:
+    from safetensors.numpy import load_file
+
+    path = run.path / STATE_FILE
+    return load_file(str(path)) if path.exists() else None
+
+
+def class_vectors(state: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """{kind: (C, D) array} for the kinds present; unfitted centroids are left out."""
+    out = {}
+    for kind, key in VECTOR_KEYS.items():
+        if key not in state:
+            continue
+        if kind == "centroids" and "centroids_fitted" in state and not state["centroids_fitted"]:
+            continue
+        out[kind] = state[key].astype(np.float64)
+    return out
+
+
+def cosine_matrix(vectors: np.ndarray) -> np.ndarray:
+    unit = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    return unit @ unit.T
+
+
+def jaccard(labels: np.ndarray) -> np.ndarray:
+    """(C, C) Jaccard index of label pairs over multi-hot rows."""
+    y = (np.asarray(labels) > 0).astype(np.float64)
+    both = y.T @ y
+    count = np.diag(both)
+    either = count[:, None] + count[None, :] - both
+    return np.divide(both, either, out=np.zeros_like(both), where=either > 0)
+
+
+def spearman_upper(a: np.ndarray, b: np.ndarray) -> float:
+    iu = np.triu_indices(len(a), k=1)
+    rho = stats.spearmanr(a[iu], b[iu]).statistic
+    return float(rho)
+
+
+def load_train_labels(run: Run, data_dir: str | None) -> np.ndarray:
+    """Full train labels of the run's dataset (raises DataError when unavailable)."""
+    from bench.data import load_dataset
+
+    c = run.config
+    ds = load_dataset(c["dataset"], data_dir=data_dir or c.get("data_dir"),
+                      text_column=c.get("text_column", "text"),
+                      label_column=c.get("label_column", "label"), label_sep=c.get("label_sep"),
+                      dev_file=c.get("dev_file"), test_file=c.get("test_file"),
+                      split_seed=int(c["seed"]))
+    return ds.train.labels
+
+
+@dataclass(frozen=True)
+class Relation:
+    setting: tuple[str, str, str, str]
+    loss: str
+    kind: str
+    rho: Summary
+    seeds: tuple[int, ...]
+
+
+def relations(cells: dict[tuple[str, ...], list[Run]], cooccurrence: dict[str, np.ndarray]
+              ) -> list[Relation]:
+    """Relation rows for cells of datasets in `cooccurrence` ({dataset: (C, C) matrix})."""
+    out = []
+    for (*setting, loss), runs in cells.items():
+        if setting[0] not in cooccurrence:
+            continue
+        per_kind: dict[str, dict[int, float]] = {}
+        for run in runs:
+            state = load_state(run)
+            for kind, vec in class_vectors(state or {}).items():
+                rho = spearman_upper(cosine_matrix(vec), cooccurrence[setting[0]])
+                if not math.isnan(rho):
+                    per_kind.setdefault(kind, {})[run.seed] = rho
+        for kind in sorted(per_kind):
+            vals = per_kind[kind]
+            out.append(Relation(tuple(setting), loss, kind, summarize(vals.values()),
+                                tuple(sorted(vals))))
+    return out
+
+
+def cooccurrence_for(cells: dict[tuple[str, ...], list[Run]], data_dir: str | None,
+                     note) -> dict[str, np.ndarray]:
+    """Jaccard matrices of the multi-label datasets among the cells; `note` says what is skipped."""
+    from bench.errors import BenchError
+
+    out: dict[str, np.ndarray] = {}
+    tried: set[str] = set()
+    for runs in cells.values():
+        run = runs[0]
+        if not run.metrics["dataset"]["multi_label"] or run.dataset in tried:
+            continue
+        tried.add(run.dataset)
+        try:
+            out[run.dataset] = jaccard(load_train_labels(run, data_dir))
+        except (BenchError, OSError) as exc:
+            note(f"relations: skipped {run.dataset} (training labels unavailable: {exc})")
+    return out
+

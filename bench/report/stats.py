@@ -1,0 +1,67 @@
+"""Statistics over seeds: mean with a t-distribution 95% CI, and a paired t-test by seed."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+ALPHA = 0.05
+MIN_PAIRED = 2
+
+
+@dataclass(frozen=True)
+class Summary:
+    mean: float
+    ci95: float  # half-width; nan with fewer than two seeds
+    n: int
+
+
+@dataclass(frozen=True)
+class Paired:
+    p: float | None  # None: fewer than MIN_PAIRED common seeds, or no variance to test
+    n: int
+    delta: float  # mean of (a - b) over the common seeds
+
+    @property
+    def significant(self) -> bool:
+        return self.p is not None and self.p < ALPHA
+
+
+def summarize(values) -> Summary:
+    x = np.asarray(list(values), dtype=np.float64)
+    if len(x) == 0:
+        return Summary(math.nan, math.nan, 0)
+    if len(x) < 2:
+        return Summary(float(x.mean()), math.nan, 1)
+    half = stats.t.ppf(0.975, len(x) - 1) * x.std(ddof=1) / math.sqrt(len(x))
+    return Summary(float(x.mean()), float(half), len(x))
+
+
+def paired(a: dict[int, float], b: dict[int, float]) -> Paired:
+    """Paired t-test of a vs b over the seeds both have (scipy.stats.ttest_rel)."""
+    seeds = sorted(set(a) & set(b))
+    xa = np.array([a[s] for s in seeds], dtype=np.float64)
+    xb = np.array([b[s] for s in seeds], dtype=np.float64)
+    delta = float((xa - xb).mean()) if seeds else math.nan
+    if len(seeds) < MIN_PAIRED:
+        return Paired(None, len(seeds), delta)
+    p = float(stats.ttest_rel(xa, xb).pvalue)
+    return Paired(None if math.isnan(p) else p, len(seeds), delta)
+
+
+def verdict(test: Paired) -> str:
+    if test.n < MIN_PAIRED:
+        return "too few common seeds"
+    if not test.significant:
+        return "no significant difference"
+    return "wins" if test.delta > 0 else "loses"
+
+
+def fmt(x: float | None, digits: int = 6) -> str:
+    """Fixed formatting so regenerated files are byte-identical; empty for missing."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return ""
+    return f"{x:.{digits}f}"

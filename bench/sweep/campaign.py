@@ -1,0 +1,123 @@
+"""A sweep campaign: plan and time estimate, the search over every study, and final seeds."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench import cache
+from bench.config import RunConfig
+from bench.records import is_complete, read_json
+from bench.sweep import space
+from bench.sweep.study import open_study, slug, step, study_name
+from bench.sweep.trial import TRIAL_ERRORS, make_objective
+
+# Rough 2-core CPU costs behind the printed estimate (measured once, not a promise).
+FROZEN_TRIAL_S_PER_1K = 0.25  # frozen head training per 1k train examples (15 epochs)
+FROZEN_TRIAL_OVERHEAD_S = 2.0
+FINETUNE_EXAMPLES_PER_S = 35.0
+ENCODE_TEXTS_PER_S = 150.0
+POLL_S = 5.0
+
+
+@dataclass(frozen=True)
+class Campaign:
+    base: RunConfig  # shared options; loss and search values are filled per study/trial
+    losses: tuple[str, ...]
+    dataset_name: str
+    n_trials: int
+    final_seeds: int
+    sweep_dir: Path
+    save_models: bool = False
+
+    def names(self) -> dict[str, str]:
+        b = self.base
+        return {loss: study_name(self.dataset_name, loss, b.encoder, b.mode) for loss in self.losses}
+
+
+def trial_seconds(cfg: RunConfig, ds) -> float:
+    n = len(ds.train)
+    if cfg.mode == "frozen":
+        epochs = (cfg.epochs or 15) / 15
+        return FROZEN_TRIAL_OVERHEAD_S + FROZEN_TRIAL_S_PER_1K * n / 1000 * epochs
+    evaluate = (len(ds.dev) * (cfg.epochs or 1) + len(ds.test)) / ENCODE_TEXTS_PER_S
+    return n * (cfg.epochs or 1) / FINETUNE_EXAMPLES_PER_S + evaluate
+
+
+def uncached_texts(cfg: RunConfig, ds) -> int:
+    missing = 0
+    for split in ("train", "dev", "test"):
+        texts = getattr(ds, split).texts
+        key = cache.cache_key(encoder=cfg.encoder, pooling=cfg.pooling,
+                              max_length=cfg.max_length, texts=texts)
+        missing += 0 if cache._paths(key)[0].exists() else len(texts)
+    return missing
+
+
+def plan_text(c: Campaign, ds, storage_url: str) -> str:
+    per_trial = trial_seconds(c.base, ds)
+    encode = uncached_texts(c.base, ds) / ENCODE_TEXTS_PER_S if c.base.mode == "frozen" else 0
+    runs = len(c.losses) * (c.n_trials + c.final_seeds)
+    total = encode + runs * per_trial
+    lines = [f"sweep plan: {len(c.losses)} studies x {c.n_trials} completed trials "
+             f"({c.base.mode} mode, {len(ds.train)} train examples), storage {storage_url}"]
+    lines += [f"  {name}" for name in c.names().values()]
+    lines.append(f"  then {c.final_seeds} final seed(s) per objective with its best configuration "
+                 f"(--final-seeds), written to {c.base.output_dir}")
+    lines.append(f"  ESTIMATE (2-core CPU, single worker; trials already done are skipped): "
+                 f"~{total / 60:.0f} min = {encode / 60:.0f} min encoding + {runs} runs x "
+                 f"~{per_trial:.0f} s; pruned trials are shorter, a GPU is faster")
+    return "\n".join(lines)
+
+
+def search_all(c: Campaign, storage, *, features=None, seed: int = 0, log=print) -> dict:
+    """Bring every study to N complete trials; a worker moves on while others hold a study."""
+    studies = {loss: open_study(name, storage, seed=seed) for loss, name in c.names().items()}
+    pending = list(c.losses)
+    while pending:
+        progressed = False
+        for loss in list(pending):
+            study = studies[loss]
+            base = space.apply(c.base, {}, loss=loss)
+            objective = make_objective(study, base, n_trials=c.n_trials, features=features,
+                                       trials_dir=c.sweep_dir / slug(study.study_name) / "trials",
+                                       log=log)
+            log(f"study {study.study_name}")
+            while (state := step(study, objective, n_trials=c.n_trials, catch=TRIAL_ERRORS)) == "ran":
+                progressed = True
+            if state == "done":
+                pending.remove(loss)
+        if pending and not progressed:
+            time.sleep(POLL_S)  # other workers hold the remaining trials; wait for them
+    return studies
+
+
+def find_complete(output_dir: str | Path, identity: str) -> Path | None:
+    for config in sorted(Path(output_dir).glob("*/config.json")):
+        try:
+            if read_json(config).get("identity") == identity and is_complete(config.parent):
+                return config.parent
+        except Exception:  # noqa: BLE001 - a damaged folder is simply not a match
+            continue
+    return None
+
+
+def final_runs(c: Campaign, studies: dict, *, log=print) -> list[Path]:
+    """Re-train each objective's best configuration with seeds 0..K-1 (resumable)."""
+    from bench.runner import run
+
+    done = []
+    for loss, study in studies.items():
+        best = study.best_trial
+        for seed in range(c.final_seeds):
+            cfg = space.apply(c.base, space.from_params(best.params), loss=loss, seed=seed,
+                              save_model=c.save_models, tags=("sweep-final", study.study_name))
+            existing = find_complete(cfg.output_dir, cfg.identity_hash())
+            if existing is None:
+                existing = run(cfg, progress=False).run_dir
+                log(f"final {loss} seed {seed}: {existing}")
+            else:
+                log(f"final {loss} seed {seed}: already done in {existing}")
+            done.append(Path(existing))
+    return done

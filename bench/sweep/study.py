@@ -1,0 +1,114 @@
+"""Studies: names, storage, and a budget-exact search step that concurrent workers can share.
+
+Exactness: a study ends with exactly N COMPLETE trials even with many workers. Before a trial
+a worker checks COMPLETE + in-flight < N; a trial that loses a race (another worker's earlier
+trial already holds the last slot) is closed as FAIL with reason SURPLUS before it samples or
+trains anything, so it never counts. Killed workers leave RUNNING trials: with heartbeats
+they turn FAIL after the grace period and are re-queued (same params) as WAITING trials.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import optuna
+from optuna.trial import TrialState
+
+SURPLUS = "surplus: the budget was already taken by other workers; nothing was trained"
+IN_FLIGHT = (TrialState.RUNNING, TrialState.WAITING)
+
+
+def study_name(dataset: str, loss: str, encoder: str, mode: str) -> str:
+    return "|".join((dataset, loss, encoder, mode))
+
+
+def slug(name: str) -> str:
+    """A folder name for a study name (`|` and path characters replaced)."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", name.replace("|", "__")).strip("_")
+
+
+@dataclass(frozen=True)
+class StorageOptions:
+    url: str
+    heartbeat_interval: int = 30
+    grace_period: int = 120
+    max_retry: int = 2  # how often a trial of a killed worker is re-run before giving up
+
+
+def _sqlite_path(url: str) -> Path | None:
+    return Path(url[len("sqlite:///"):]) if url.startswith("sqlite:///") else None
+
+
+def storage_exists(url: str) -> bool:
+    path = _sqlite_path(url)
+    return path is None or path.exists()
+
+
+def make_storage(opts: StorageOptions, *, heartbeat: bool = True) -> optuna.storages.RDBStorage:
+    path = _sqlite_path(opts.url)
+    engine = {}
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        engine = {"connect_args": {"timeout": 60}}  # several local workers share one file
+    if not heartbeat:
+        return optuna.storages.RDBStorage(opts.url, engine_kwargs=engine)
+    try:  # optuna >= 4.9 renamed the retry callback and its argument
+        from optuna.storages import RetryHeartbeatStaleTrialCallback as Retry
+        key = "heartbeat_stale_trial_callback"
+    except ImportError:
+        from optuna.storages import RetryFailedTrialCallback as Retry
+        key = "failed_trial_callback"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        return optuna.storages.RDBStorage(
+            opts.url, engine_kwargs=engine, heartbeat_interval=opts.heartbeat_interval,
+            grace_period=opts.grace_period, **{key: Retry(max_retry=opts.max_retry)})
+
+
+def open_study(name: str, storage, *, seed: int) -> optuna.Study:
+    return optuna.create_study(
+        study_name=name, storage=storage, direction="maximize", load_if_exists=True,
+        sampler=optuna.samplers.TPESampler(seed=seed),
+        pruner=optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=2))
+
+
+def fail_stale(study: optuna.Study) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        optuna.storages.fail_stale_trials(study)
+
+
+def state_counts(study: optuna.Study) -> dict[TrialState, int]:
+    counts = dict.fromkeys(TrialState, 0)
+    for t in study.get_trials(deepcopy=False):
+        counts[t.state] += 1
+    return counts
+
+
+def claimed_before(study: optuna.Study, number: int) -> int:
+    """Budget slots taken before trial `number`: every COMPLETE plus earlier in-flight trials."""
+    return sum(1 for t in study.get_trials(deepcopy=False)
+               if t.state == TrialState.COMPLETE
+               or (t.state in IN_FLIGHT and t.number < number))
+
+
+class SurplusTrial(Exception):
+    """Raised before sampling when the trial would exceed the study's budget."""
+
+
+def step(study: optuna.Study, objective, *, n_trials: int, catch: tuple) -> str:
+    """Run at most one trial: 'done' (N complete), 'busy' (others hold the rest), or 'ran'."""
+    fail_stale(study)
+    counts = state_counts(study)
+    complete, running = counts[TrialState.COMPLETE], counts[TrialState.RUNNING]
+    if complete >= n_trials:
+        return "done"
+    if complete + running >= n_trials:  # wait: one of those may still fail and need a rerun
+        return "busy"
+    study.optimize(objective, n_trials=1, catch=(SurplusTrial, *catch),
+                   callbacks=[optuna.study.MaxTrialsCallback(n_trials,
+                                                             states=(TrialState.COMPLETE,))])
+    return "ran"

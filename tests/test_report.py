@@ -1,0 +1,157 @@
+"""`bench report`: statistics, selection rules, rendering and byte-identical regeneration."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from bench.commands import report as report_cmd
+from bench.report.collect import find_runs, group_cells
+from bench.report.stats import paired, summarize
+
+LOSSES = ("softmax", "proxy_anchor", "supcon")
+SEEDS = (0, 1, 2)
+DATASETS = {"goemotions": True, "dair_emotion": False}  # name -> multi_label
+LABELS = ("joy", "anger", "fear", "neutral")
+# Known macro-F1: proxy_anchor beats softmax by ~0.05 every seed (significant), supcon is
+# noisy around softmax (not significant).
+BASE = {"softmax": 0.50, "proxy_anchor": 0.55, "supcon": 0.50}
+NOISE = {"softmax": (0.0, 0.01, -0.01), "proxy_anchor": (0.001, 0.012, -0.008),
+         "supcon": (0.03, -0.02, -0.009)}
+
+
+def macro(loss: str, seed: int, dataset: str) -> float:
+    return BASE.get(loss, 0.4) + NOISE.get(loss, (0.0,) * 3)[seed] + (0.1 if dataset == "dair_emotion" else 0.0)
+
+
+def write_run(root: Path, *, dataset: str, loss: str, seed: int, multi_label: bool,
+              status: str = "complete", tags=(), time: str = "2024-01-01T00:00:00",
+              name: str | None = None, extra: dict | None = None, **config) -> Path:
+    run = root / (name or f"{dataset}-{loss}-s{seed}")
+    run.mkdir(parents=True)
+    f1 = macro(loss, seed, dataset)
+    cfg = {"loss": loss, "dataset": dataset, "mode": "frozen", "encoder": "minilm",
+           "seed": seed, "max_train": None, "train_fraction": None, "tags": list(tags),
+           "identity": "x", "epochs": 15, **config}
+    third = "exact_match" if multi_label else "accuracy"
+    per_class = {n: {"precision": 0.5, "recall": 0.5, "f1": f1 + 0.01 * i, "support": 10}
+                 for i, n in enumerate(LABELS)}
+    metrics = {"schema_version": 1,
+               "dataset": {"name": dataset, "multi_label": multi_label, "label_names": LABELS},
+               "objective": {"name": loss, "hparams": {}},
+               "test": {"macro_f1": f1, "micro_f1": f1 + 0.1, third: f1 - 0.1,
+                        "per_class": per_class, "embedding": {"map_at_r": f1 / 2}},
+               "timings": {"train": 10.0 * (1 + len(loss)), "total": 20.0},
+               **(extra or {})}
+    for fname, obj in (("config.json", cfg), ("metrics.json", metrics),
+                       ("env.json", {"git_commit": "abc123"}),
+                       ("status.json", {"status": status, "time": time})):
+        (run / fname).write_text(json.dumps(obj), encoding="utf-8")
+    return run
+
+
+def make_tree(root: Path) -> Path:
+    for dataset, multi in DATASETS.items():
+        for loss in LOSSES:
+            for seed in SEEDS:
+                write_run(root, dataset=dataset, loss=loss, seed=seed, multi_label=multi)
+    return root
+
+
+@pytest.fixture(autouse=True)
+def _no_real_data(monkeypatch):
+    """Synthetic records name real datasets: never load them (or reach the Hub) here."""
+    monkeypatch.delenv("BENCH_DATA_DIR", raising=False)
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+
+
+def report(runs: Path, out: Path) -> int:
+    return report_cmd.handle(argparse.Namespace(runs=str(runs), out=str(out), data_dir=None))
+
+
+def test_stats_match_scipy():
+    x = [0.5, 0.52, 0.47]
+    s = summarize(x)
+    lo, hi = stats.t.interval(0.95, 2, loc=np.mean(x), scale=stats.sem(x))
+    assert s.n == 3 and s.mean == pytest.approx(np.mean(x))
+    assert s.ci95 == pytest.approx((hi - lo) / 2)
+    a, b = {0: 0.5, 1: 0.6, 2: 0.7, 5: 1.0}, {0: 0.4, 1: 0.45, 2: 0.65}
+    t = paired(a, b)
+    assert t.n == 3 and t.p == pytest.approx(stats.ttest_rel([0.5, 0.6, 0.7],
+                                                             [0.4, 0.45, 0.65]).pvalue)
+    assert paired({0: 1.0}, {0: 0.5}).p is None  # one common seed: no test
+
+
+def test_report_numbers_bold_dagger_and_regeneration(tmp_path, capsys):
+    runs, out = make_tree(tmp_path / "runs"), tmp_path / "tables"
+    assert report(runs, out) == 0
+    rows = (out / "goemotions-frozen-minilm-full.csv").read_text().splitlines()
+    header = rows[0].split(",")
+    recs = [dict(zip(header, r.split(","), strict=True)) for r in rows[1:]]
+    pa = next(r for r in recs if r["loss"] == "proxy_anchor" and r["metric"] == "macro_f1")
+    pa_vals = [macro("proxy_anchor", s, "goemotions") for s in SEEDS]
+    sm_vals = [macro("softmax", s, "goemotions") for s in SEEDS]
+    assert float(pa["mean"]) == pytest.approx(np.mean(pa_vals), abs=1e-6)
+    assert float(pa["ci95"]) == pytest.approx(stats.t.ppf(0.975, 2) * stats.sem(pa_vals), abs=1e-6)
+    assert float(pa["p_vs_softmax"]) == pytest.approx(stats.ttest_rel(pa_vals, sm_vals).pvalue,
+                                                      abs=1e-6)
+    assert pa["significant"] == "1" and pa["best"] == "1" and pa["n"] == "3"
+    md = (out / "goemotions-frozen-minilm-full.md").read_text()
+    pa_line = next(line for line in md.splitlines() if line.startswith("| proxy_anchor"))
+    assert "**55.2 ± 2.5**†" in pa_line and "†" in pa_line
+    sm_line = next(line for line in md.splitlines() if line.startswith("| softmax"))
+    sup_line = next(line for line in md.splitlines() if line.startswith("| supcon"))
+    assert "†" not in sm_line and "†" not in sup_line and "**" not in sm_line
+    assert "Exact match" in md and "none (defaults)" in md and "abc123" in md
+    assert "python -m bench report --runs" in md
+    assert "Accuracy" in (out / "dair_emotion-frozen-minilm-full.md").read_text()
+    tex = (out / "goemotions-frozen-minilm-full.tex").read_text()
+    assert r"\toprule" in tex and r"proxy\_anchor" in tex and r"\label{tab:" in tex
+    assert r"$^\dagger$" in tex and "$<$ 0.05" in tex and "\\textbf{" in tex and "proxy_anchor &" not in tex
+    summary = (out / "summary_proxy_anchor_vs_softmax.md").read_text()
+    assert "| +5.2 | < 0.0001 | wins |" in summary
+    index = (out / "index.md").read_text()
+    assert "goemotions-frozen-minilm-full.md" in index
+    first = {p.name: p.read_bytes() for p in out.iterdir()}
+    assert report(runs, out) == 0
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == first
+
+
+def test_bad_runs_are_named_and_skipped(tmp_path, capsys):
+    runs = make_tree(tmp_path / "runs")
+    bad = write_run(runs, dataset="goemotions", loss="triplet", seed=0, multi_label=True)
+    (bad / "metrics.json").write_text("{not json", encoding="utf-8")
+    running = write_run(runs, dataset="goemotions", loss="proxy_nca", seed=0, multi_label=True,
+                        status="running")
+    old = write_run(runs, dataset="goemotions", loss="schema", seed=0, multi_label=True,
+                    extra={"schema_version": 99})
+    found = find_runs(runs)
+    err = capsys.readouterr().err
+    assert str(bad) in err and "not valid JSON" in err
+    assert str(running) in err and "'running'" in err
+    assert str(old) in err and "schema_version" in err
+    assert len(found) == len(LOSSES) * len(SEEDS) * len(DATASETS)
+
+
+def test_selection_prefers_sweep_final_and_newest_duplicate(tmp_path, capsys):
+    runs = tmp_path / "runs"
+    for seed in SEEDS:
+        write_run(runs, dataset="goemotions", loss="softmax", seed=seed, multi_label=True)
+        write_run(runs, dataset="goemotions", loss="softmax", seed=seed, multi_label=True,
+                  tags=("sweep-final", "budget=20 trials"), name=f"final-{seed}", lr=0.01)
+    write_run(runs, dataset="goemotions", loss="softmax", seed=0, multi_label=True,
+              tags=("sweep-final", "budget=20 trials"), name="final-0-newer", lr=0.01,
+              time="2025-01-01T00:00:00")
+    cells = group_cells(find_runs(runs))
+    (chosen,) = cells.values()
+    assert [r.path.name for r in chosen] == ["final-0-newer", "final-1", "final-2"]
+    assert "seed 0 appears twice" in capsys.readouterr().err
+    out = tmp_path / "tables"
+    report(runs, out)
+    assert "sweep 20 trials" in (out / "goemotions-frozen-minilm-full.md").read_text()

@@ -1,0 +1,142 @@
+"""`bench sweep` on a tiny CSV with the tiny encoder: exact budgets, resume, failures, show."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import optuna
+import pytest
+from optuna.trial import TrialState
+
+import bench.runner
+from bench.cli import build_parser
+from bench.commands import sweep
+from bench.errors import BenchError, TrainingError
+from bench.records import is_complete
+from bench.sweep.study import SURPLUS, SurplusTrial, StorageOptions, make_storage, step
+
+LOSSES = "softmax,proxy_anchor"
+
+
+@pytest.fixture
+def csv_path(tmp_path):
+    path = tmp_path / "tiny.csv"
+    words = {"joy": "happy glad sunny", "anger": "angry mad furious", "fear": "scared afraid dark"}
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(("text", "label"))
+        for i in range(60):
+            label = list(words)[i % 3]
+            w.writerow((f"{words[label].split()[i % 3]} day number {i}", label))
+    return path
+
+
+@pytest.fixture
+def sweep_args(tmp_path, csv_path, tiny_encoder):
+    def make(*extra: str):
+        argv = ["sweep", "--dataset", str(csv_path), "--encoder", tiny_encoder, "--mode", "frozen",
+                "--losses", LOSSES, "--trials", "3", "--epochs", "3", "--final-seeds", "0",
+                "--sweep-dir", str(tmp_path / "sweeps"), "--output-dir", str(tmp_path / "runs"),
+                "--device", "cpu", *extra]
+        return build_parser("sweep").parse_args(argv)
+    return make
+
+
+def _studies(tmp_path) -> dict[str, optuna.Study]:
+    storage = f"sqlite:///{tmp_path / 'sweeps' / 'optuna.db'}"
+    return {n: optuna.load_study(study_name=n, storage=storage)
+            for n in optuna.study.get_all_study_names(storage)}
+
+
+def _complete(study):
+    return study.get_trials(states=(TrialState.COMPLETE,))
+
+
+def test_exact_budget_then_resume(tmp_path, sweep_args, capsys):
+    assert sweep.handle(sweep_args()) == 0
+    out = capsys.readouterr().out
+    assert "sweep plan: 2 studies x 3 completed trials" in out and "ESTIMATE" in out
+    studies = _studies(tmp_path)
+    assert sorted(studies) == ["tiny|proxy_anchor|" + sweep_args().encoder + "|frozen",
+                               "tiny|softmax|" + sweep_args().encoder + "|frozen"]
+    for study in studies.values():
+        done = _complete(study)
+        assert len(done) == 3
+        for t in done:
+            run_dir = Path(t.user_attrs["run_dir"])
+            assert is_complete(run_dir) and 0.0 <= t.value <= 1.0
+            config = json.loads((run_dir / "config.json").read_text())
+            assert config["save_model"] is False and not (run_dir / "model").exists()
+            assert config["lr"] == t.params["lr"] and config["tags"][0] == "sweep-trial"
+    counts = {n: len(s.trials) for n, s in studies.items()}
+    sweep.handle(sweep_args())  # same budget: nothing new
+    assert {n: len(s.trials) for n, s in _studies(tmp_path).items()} == counts
+    sweep.handle(sweep_args("--trials", "5"))  # two more each, exactly
+    assert [len(_complete(s)) for s in _studies(tmp_path).values()] == [5, 5]
+
+
+def test_failed_trial_is_recorded_and_not_counted(tmp_path, sweep_args, monkeypatch):
+    real, calls = bench.runner.run, []
+
+    def flaky(cfg, **kw):
+        calls.append(cfg.run_id)
+        if len(calls) == 2:
+            raise TrainingError("non-finite loss (nan) at step 1; lower the learning rate")
+        return real(cfg, **kw)
+
+    monkeypatch.setattr(bench.runner, "run", flaky)
+    assert sweep.handle(sweep_args("--losses", "softmax")) == 0
+    (study,) = _studies(tmp_path).values()
+    failed = study.get_trials(states=(TrialState.FAIL,))
+    assert len(_complete(study)) == 3 and len(failed) == 1
+    assert failed[0].user_attrs["fail_reason"].startswith("TrainingError: non-finite loss")
+
+
+def test_show_lists_every_study(tmp_path, sweep_args, capsys):
+    sweep.handle(sweep_args("--show"))
+    assert "no sweep storage" in capsys.readouterr().out
+    sweep.handle(sweep_args())
+    capsys.readouterr()
+    assert sweep.handle(sweep_args("--show")) == 0
+    out = capsys.readouterr().out
+    assert out.count("complete 3, pruned 0, failed 0, running 0") == 2
+    assert out.count("best dev macro-F1") == 2 and "lr=" in out and "loss.alpha=" in out
+
+
+def test_final_seeds_write_runs_and_resume(tmp_path, sweep_args):
+    sweep.handle(sweep_args("--losses", "softmax", "--final-seeds", "2"))
+    runs = sorted((tmp_path / "runs").iterdir())
+    assert len(runs) == 2 and all(is_complete(r) for r in runs)
+    configs = [json.loads((r / "config.json").read_text()) for r in runs]
+    (study,) = _studies(tmp_path).values()
+    assert sorted(c["seed"] for c in configs) == [0, 1]
+    assert all(c["tags"] == ["sweep-final", study.study_name] for c in configs)
+    assert configs[0]["lr"] == study.best_trial.params["lr"]
+    sweep.handle(sweep_args("--losses", "softmax", "--final-seeds", "3"))  # only seed 2 is new
+    assert len(list((tmp_path / "runs").iterdir())) == 3
+
+
+def test_budget_is_exact_against_in_flight_trials(tmp_path):
+    storage = make_storage(StorageOptions(url=f"sqlite:///{tmp_path / 'o.db'}"),
+                           heartbeat=False)
+    study = optuna.create_study(study_name="s", storage=storage, direction="maximize")
+    first = study.ask()  # another worker's trial, still running
+
+    def objective(trial):
+        raise AssertionError("must not train while the budget is held by others")
+
+    assert step(study, objective, n_trials=1, catch=()) == "busy"
+    from bench.sweep.trial import make_objective
+    surplus = make_objective(study, None, n_trials=1, trials_dir=tmp_path)
+    with pytest.raises(SurplusTrial):
+        surplus(study.ask())  # lost the race: an earlier trial holds the only slot
+    study.tell(first, 0.5)
+    assert step(study, objective, n_trials=1, catch=()) == "done"
+    assert SURPLUS.startswith("surplus")
+
+
+def test_bad_losses_are_rejected(sweep_args):
+    with pytest.raises(BenchError, match="--losses must name registered objectives"):
+        sweep.handle(sweep_args("--losses", "softmax,nope"))
