@@ -6,6 +6,7 @@ import dataclasses
 import random
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -13,14 +14,16 @@ import torch
 import losses
 from bench import cache
 from bench.batching import tokenize
+from bench.checkpoint import Checkpoint
 from bench.config import RunConfig
 from bench.data import EmotionDataset, load_dataset
 from bench.data.sampling import train_subset_index
 from bench.embedders import FinetuneEmbedder, FrozenEmbedder, encode_tokens
 from bench.encoders import Encoder, load_backbone
+from bench.errors import RunFolderError
 from bench.evaluate import final_evaluation
 from bench.io import atomic_write_json
-from bench.records import environment, new_run_dir, write_status
+from bench.records import environment, is_complete, new_run_dir, read_json, write_status
 from bench.save import save_run
 from bench.train import train
 
@@ -116,7 +119,29 @@ def build_embedder(cfg: RunConfig, ds: EmotionDataset, device: torch.device, fea
     return embedder, tokenizer
 
 
-def run(cfg: RunConfig, *, features=None, on_epoch=None, progress: bool = True) -> RunOutput:
+def open_run_dir(cfg: RunConfig, ds: EmotionDataset, device, resume_dir) -> Path:
+    if resume_dir is None:
+        stem = f"{ds.name}-{cfg.loss}-{cfg.mode}-s{cfg.seed}"
+        run_dir = new_run_dir(cfg.output_dir, stem, cfg.run_id)
+        atomic_write_json(run_dir / "config.json", {**cfg.to_dict(), "identity": cfg.identity_hash()})
+    else:
+        run_dir = Path(resume_dir)
+    atomic_write_json(run_dir / "env.json", environment(device))
+    write_status(run_dir, "running")
+    return run_dir
+
+
+def config_to_resume(run_dir: str | Path) -> RunConfig:
+    """The configuration of an unfinished run, read from its folder."""
+    run_dir = Path(run_dir)
+    if is_complete(run_dir):
+        raise RunFolderError(f"{run_dir} is already complete; nothing to resume")
+    return RunConfig.from_dict(read_json(run_dir / "config.json"))
+
+
+def run(cfg: RunConfig, *, features=None, on_epoch=None, progress: bool = True,
+        resume_dir: str | Path | None = None) -> RunOutput:
+    """Train and evaluate one configuration; `resume_dir` continues an interrupted run."""
     cfg = cfg.resolved()
     device = resolve_device(cfg.device)
     seed_everything(cfg.seed)
@@ -127,10 +152,7 @@ def run(cfg: RunConfig, *, features=None, on_epoch=None, progress: bool = True) 
     if cfg.mode == "frozen":
         features = align_features(features if features is not None
                                   else frozen_features(cfg, full, device), full, idx)
-    run_dir = new_run_dir(cfg.output_dir, f"{ds.name}-{cfg.loss}-{cfg.mode}-s{cfg.seed}", cfg.run_id)
-    atomic_write_json(run_dir / "config.json", {**cfg.to_dict(), "identity": cfg.identity_hash()})
-    atomic_write_json(run_dir / "env.json", environment(device))
-    write_status(run_dir, "running")
+    run_dir = open_run_dir(cfg, ds, device, resume_dir)
     timings["load_data"] = time.perf_counter() - t0
 
     t = time.perf_counter()
@@ -142,10 +164,13 @@ def run(cfg: RunConfig, *, features=None, on_epoch=None, progress: bool = True) 
     if cfg.mode == "finetune" and len(ds.train) > cfg.centroid_samples:
         sample = np.sort(np.random.default_rng(cfg.seed).choice(
             len(ds.train), cfg.centroid_samples, replace=False))
-
+    checkpoint = Checkpoint(run_dir / "checkpoint") if cfg.mode == "finetune" else None
     try:
         result = train(embedder, objective, ds, cfg, centroid_sample=sample,
-                       on_epoch=on_epoch, progress=progress)
+                       on_epoch=on_epoch, progress=progress, checkpoint=checkpoint)
+    except KeyboardInterrupt:
+        write_status(run_dir, "interrupted", resume=f"python -m bench run --resume {run_dir}")
+        raise
     except BaseException as exc:
         write_status(run_dir, "failed", reason=f"{type(exc).__name__}: {exc}")
         raise
@@ -164,6 +189,8 @@ def run(cfg: RunConfig, *, features=None, on_epoch=None, progress: bool = True) 
                    timings=timings)
     save_run(run_dir, cfg, ds, embedder, objective, tokenizer, metrics, extras)
     write_status(run_dir, "complete")
+    if checkpoint is not None:
+        checkpoint.remove()
     return RunOutput(run_dir, metrics)
 
 

@@ -98,7 +98,8 @@ def _table(raw: bytes, column: str, delimiter: str, out: TextInput) -> None:
                                 f"but got columns {header}; pass --text-column NAME")
             pos = header.index(column)
         elif len(row) != len(header):
-            out.skipped.append((line, f"{len(row)} fields but the header has {len(header)}"))
+            span = f" (the record runs to line {prev}: an unclosed quote?)" if prev > line else ""
+            out.skipped.append((line, f"{len(row)} fields but the header has {len(header)}{span}"))
         elif not _valid_utf8(row[pos]):
             out.skipped.append((line, _BAD_UTF8))
         else:

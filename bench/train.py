@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 import math
+import os
+import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,8 +19,6 @@ from bench.config import RunConfig
 from bench.errors import TrainingError
 from bench.metrics import classification_metrics, predict, tune_thresholds
 
-NAN_CHECK_EVERY = 25  # steps between host syncs that look for a non-finite loss
-
 
 @dataclass
 class TrainResult:
@@ -29,6 +29,9 @@ class TrainResult:
     train_examples: int = 0
     stopped_early: bool = False
     best_dev_scores: np.ndarray | None = None  # reused by the final evaluation
+    best_state: tuple[dict, dict] | None = None  # (embedder, objective) state of the best epoch
+    bad_epochs: int = 0
+    epochs_done: int = 0
 
 
 def targets_tensor(labels: np.ndarray) -> torch.Tensor:
@@ -78,49 +81,75 @@ def make_optimizer(embedder, objective, cfg: RunConfig, steps: int):
     return opt, torch.optim.lr_scheduler.LambdaLR(opt, schedule)
 
 
-def _check_finite(buf: torch.Tensor, upto: int, start: int, objective) -> None:
-    window = buf[start:upto]
-    if not bool(torch.isfinite(window).all()):
-        bad = start + int((~torch.isfinite(window)).nonzero()[0, 0])
-        raise TrainingError(
-            f"non-finite loss ({float(buf[bad])}) at step {bad + 1} with objective "
-            f"{objective.name} {objective.hparams}; lower the learning rate or change hyperparameters"
-        )
+def _diverged(value: float, step: int, objective) -> str:
+    return (f"non-finite loss ({value}) at step {step} with objective {objective.name} "
+            f"{objective.hparams}; lower the learning rate or change hyperparameters")
+
+
+def _fault_step() -> int | None:
+    """Fault injection for the interruption tests: SIGKILL this process at that global step."""
+    value = os.environ.get("BENCH_FAULT_KILL_AT_STEP")
+    return int(value) if value else None
+
+
+def _run_epoch(embedder, objective, targets, batches, opt, sched, cfg, *, desc: str,
+               progress: bool, first_step: int) -> torch.Tensor:
+    device = objective_device(objective)
+    embedder.train()
+    objective.train()
+    buf = torch.zeros(len(batches), device=device)
+    params = list(embedder.parameters()) + objective.objective_parameters()
+    kill_at = _fault_step()
+    bar = tqdm(batches, desc=desc, unit="batch", disable=not progress, leave=False, mininterval=1.0)
+    for step, index in enumerate(bar):
+        if kill_at is not None and first_step + step == kill_at:
+            os.kill(os.getpid(), signal.SIGKILL)
+        emb = embedder.train_embed(index)
+        try:
+            loss = objective(emb, targets[torch.from_numpy(index)].to(device, non_blocking=True))
+        except ValueError as exc:  # e.g. non-finite embeddings after a diverged update
+            raise TrainingError(f"{exc} at step {first_step + step + 1} with objective "
+                                f"{objective.name} {objective.hparams}") from exc
+        # the objective's input check already syncs with the host, so this check is free
+        if not bool(torch.isfinite(loss)):
+            raise TrainingError(_diverged(float(loss), first_step + step + 1, objective))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        if cfg.grad_clip:
+            torch.nn.utils.clip_grad_norm_(params, cfg.grad_clip)
+        opt.step()
+        sched.step()
+        buf[step] = loss.detach()
+        if progress and (step + 1) % 25 == 0:
+            bar.set_postfix(loss=f"{float(buf[step]):.4f}", refresh=False)
+    return buf
 
 
 def train(embedder, objective, ds, cfg: RunConfig, *, centroid_sample: np.ndarray | None = None,
-          on_epoch: Callable[[int, float], None] | None = None, progress: bool = True) -> TrainResult:
+          on_epoch: Callable[[int, float], None] | None = None, progress: bool = True,
+          checkpoint=None) -> TrainResult:
+    """Train with early stopping on dev macro-F1; restore the best epoch's weights.
+
+    `checkpoint` (a bench.checkpoint.Checkpoint) saves state after every epoch and, if it
+    holds a saved state, resumes from it: the result equals an uninterrupted run.
+    """
     rng = np.random.default_rng(cfg.seed)
     labels, targets = ds.train.labels, targets_tensor(ds.train.labels)
-    device = objective_device(objective)
     steps_per_epoch = len(training_batches(labels, embedder.lengths, cfg.batch_size,
                                            objective.samples_per_class, np.random.default_rng(0)))
     opt, sched = make_optimizer(embedder, objective, cfg, steps_per_epoch * cfg.epochs)
-    result, best_state, bad_epochs = TrainResult(), None, 0
-    for epoch in range(cfg.epochs):
-        embedder.train()
-        objective.train()
+    result = TrainResult()
+    if checkpoint is not None and checkpoint.exists():
+        result = checkpoint.load(embedder, objective, opt, sched, rng)
+    for epoch in range(result.epochs_done, cfg.epochs):
+        if result.bad_epochs >= cfg.patience:
+            break
         batches = training_batches(labels, embedder.lengths, cfg.batch_size,
                                    objective.samples_per_class, rng)
-        buf = torch.zeros(len(batches), device=device)
         start = time.perf_counter()
-        bar = tqdm(batches, desc=f"epoch {epoch + 1}/{cfg.epochs}", unit="batch",
-                   disable=not progress, leave=False, mininterval=1.0)
-        for step, index in enumerate(bar):
-            emb = embedder.train_embed(index)
-            loss = objective(emb, targets[torch.from_numpy(index)].to(device, non_blocking=True))
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            if cfg.grad_clip:
-                torch.nn.utils.clip_grad_norm_(list(embedder.parameters())
-                                               + objective.objective_parameters(), cfg.grad_clip)
-            opt.step()
-            sched.step()
-            buf[step] = loss.detach()
-            if (step + 1) % NAN_CHECK_EVERY == 0:
-                _check_finite(buf, step + 1, step + 1 - NAN_CHECK_EVERY, objective)
-                bar.set_postfix(loss=f"{float(buf[step]):.4f}", refresh=False)
-        _check_finite(buf, len(batches), 0, objective)
+        buf = _run_epoch(embedder, objective, targets, batches, opt, sched, cfg,
+                         desc=f"epoch {epoch + 1}/{cfg.epochs}", progress=progress,
+                         first_step=epoch * steps_per_epoch)
         seconds = time.perf_counter() - start
         result.train_seconds += seconds
         result.train_examples += int(sum(len(b) for b in batches))
@@ -131,17 +160,18 @@ def train(embedder, objective, ds, cfg: RunConfig, *, centroid_sample: np.ndarra
         if progress:
             tqdm.write(f"epoch {epoch + 1}: train loss {float(buf.mean()):.4f}, dev macro-F1 {f1:.4f}")
         if f1 > result.best_dev_macro_f1 or math.isnan(result.best_dev_macro_f1):
-            result.best_epoch, result.best_dev_macro_f1, bad_epochs = epoch + 1, f1, 0
+            result.best_epoch, result.best_dev_macro_f1, result.bad_epochs = epoch + 1, f1, 0
             result.best_dev_scores = scores
-            best_state = copy.deepcopy((embedder.state_dict(), objective.state_dict()))
+            result.best_state = copy.deepcopy((embedder.state_dict(), objective.state_dict()))
         else:
-            bad_epochs += 1
+            result.bad_epochs += 1
+        result.epochs_done = epoch + 1
+        result.stopped_early = result.bad_epochs >= cfg.patience and epoch + 1 < cfg.epochs
+        if checkpoint is not None:
+            checkpoint.save(embedder, objective, opt, sched, rng, result)
         if on_epoch is not None:
             on_epoch(epoch, f1)
-        if bad_epochs >= cfg.patience:
-            result.stopped_early = True
-            break
-    if best_state is not None:
-        embedder.load_state_dict(best_state[0])
-        objective.load_state_dict(best_state[1])
+    if result.best_state is not None:
+        embedder.load_state_dict(result.best_state[0])
+        objective.load_state_dict(result.best_state[1])
     return result

@@ -36,7 +36,8 @@ def runs(tiny_encoder, tmp_path_factory) -> dict:
     """Four small runs: fine-tune/frozen x single/multi-label, made once for the module."""
     root = tmp_path_factory.mktemp("api-runs")
     single, multi = write_csv(root / "single.csv"), write_csv(root / "multi.csv", multi=True)
-    common = dict(encoder=tiny_encoder, epochs=1, batch_size=8, output_dir=str(root / "runs"))
+    common = dict(encoder=tiny_encoder, epochs=1, batch_size=8, device="cpu",
+                  output_dir=str(root / "runs"))
     cfgs = {
         "finetune": RunConfig(loss="proxy_anchor", dataset=str(single), mode="finetune",
                               save_test_embeddings=True, **common),

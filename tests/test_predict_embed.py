@@ -26,7 +26,8 @@ def run_dir(tiny_encoder, tmp_path_factory) -> Path:
     rows = ["text,label"] + [f"text number {i} {LABELS[i % 3]},{LABELS[i % 3]}" for i in range(45)]
     (root / "tiny_emotions.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
     cfg = RunConfig(loss="softmax", dataset=str(root / "tiny_emotions.csv"), mode="finetune",
-                    encoder=tiny_encoder, epochs=1, batch_size=8, output_dir=str(root / "runs"))
+                    encoder=tiny_encoder, epochs=1, batch_size=8, device="cpu",
+                    output_dir=str(root / "runs"))
     return Path(run(cfg, progress=False).run_dir)
 
 
@@ -40,11 +41,12 @@ def test_predict_table_names_the_training_dataset(run_dir, capsys):
 def test_predict_json_and_csv_agree_with_the_api(run_dir, capsys):
     texts = ["so happy", "", "😀 مرحبا"]
     expected = load_run(run_dir, device="cpu").predict(texts)
-    assert main(["predict", "--run", str(run_dir), "--format", "json", *texts]) == 0
+    cli = ["predict", "--run", str(run_dir), "--device", "cpu"]
+    assert main([*cli, "--format", "json", *texts]) == 0
     got = json.loads(capsys.readouterr().out)
     assert [g["line"] for g in got] == [1, 2, 3]
     assert [{k: g[k] for k in ("text", "labels", "scores")} for g in got] == expected
-    assert main(["predict", "--run", str(run_dir), "--format", "csv", *texts]) == 0
+    assert main([*cli, "--format", "csv", *texts]) == 0
     rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
     assert rows[0] == ["line", "text", "labels", *LABELS]
     assert [r[1] for r in rows[1:]] == texts
@@ -73,12 +75,15 @@ def test_bad_lines_are_reported_and_skipped(tmp_path, capsys, name, content, bad
 
 def test_predict_input_file_skips_bad_lines(run_dir, tmp_path, capsys):
     path = tmp_path / "in.csv"
-    path.write_bytes(b"text,id\nhappy,1\n\"broken,2,3\nok \xe2\x9c\x93,3\nbad \xff,4\n")
+    path.write_bytes(b"text,id\nhappy,1\nbroken,2,3\nok \xe2\x9c\x93,3\nbad \xff,4\n\"open,5\nx,6\n")
     code = main(["predict", "--run", str(run_dir), "--input", str(path), "--format", "json"])
     captured = capsys.readouterr()
     assert code == 0
-    assert [r["line"] for r in json.loads(captured.out)] == [2, 3]
-    assert f"{path}, line 4:" in captured.err and "skipped" in captured.err
+    assert [(r["line"], r["text"]) for r in json.loads(captured.out)] == [(2, "happy"),
+                                                                       (4, "ok \u2713")]
+    for line in (3, 5, 6):
+        assert f"{path}, line {line}:" in captured.err
+    assert "unclosed quote" in captured.err and "skipped 3 bad line(s)" in captured.err
 
 
 def test_embed_writes_float32_rows_of_kept_lines(run_dir, tmp_path, capsys):
@@ -86,7 +91,7 @@ def test_embed_writes_float32_rows_of_kept_lines(run_dir, tmp_path, capsys):
     path.write_bytes(b"one\n\xff\xfe\n\nthree " + b"word " * 300 + b"\n")
     out = tmp_path / "emb.npy"
     assert main(["embed", "--run", str(run_dir), "--input", str(path), "--output", str(out),
-                 "--quiet", "--batch-size", "2"]) == 0
+                 "--quiet", "--batch-size", "2", "--device", "cpu"]) == 0
     captured = capsys.readouterr()
     emb = np.load(out)
     assert emb.dtype == np.float32 and emb.shape == (3, 32)

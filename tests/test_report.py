@@ -13,6 +13,7 @@ from scipy import stats
 from bench.commands import report as report_cmd
 from bench.report.collect import find_runs, group_cells
 from bench.report.stats import paired, summarize
+from bench.report.tables import slug
 
 LOSSES = ("softmax", "proxy_anchor", "supcon")
 SEEDS = (0, 1, 2)
@@ -155,3 +156,42 @@ def test_selection_prefers_sweep_final_and_newest_duplicate(tmp_path, capsys):
     out = tmp_path / "tables"
     report(runs, out)
     assert "sweep 20 trials" in (out / "goemotions-frozen-minilm-full.md").read_text()
+
+
+def test_lowres_rows_match_limit_train(tmp_path):
+    from bench.commands.lowres import train_rows
+    from bench.data import limit_train, load_dataset
+
+    csv = tmp_path / "d.csv"
+    csv.write_text("text,label\n" + "".join(f"t{i},{'abc'[i % 3]}\n" for i in range(90)))
+    full = load_dataset(str(csv), split_seed=1)
+    for frac, seed in ((0.1, 0), (0.5, 1), (1.0, 2)):
+        idx = train_rows(full, frac, seed)
+        sub = limit_train(full, fraction=frac, seed=seed).train
+        assert tuple(full.train.texts[i] for i in idx) == sub.texts
+        assert np.array_equal(full.train.labels[idx], sub.labels)
+
+
+def test_real_lowres_runs_resume_and_feed_report(tmp_path, tiny_encoder, capsys):
+    from bench.cli import main
+
+    csv = tmp_path / "tiny.csv"
+    csv.write_text("text,label\n" + "".join(
+        f"{w} text {i},{w}\n" for i in range(20) for w in ("joy", "anger", "fear")))
+    runs = tmp_path / "runs"
+    argv = ["lowres", "--dataset", str(csv), "--mode", "frozen", "--encoder", tiny_encoder,
+            "--fractions", "0.5,1.0", "--losses", "softmax,proxy_anchor", "--seeds", "2",
+            "--epochs", "1", "--device", "cpu", "--output-dir", str(runs), "--quiet"]
+    assert main(argv) == 0
+    assert "8 runs planned, 0 already complete" in capsys.readouterr().out
+    assert main(argv) == 0
+    assert "8 runs planned, 8 already complete" in capsys.readouterr().out
+    cells = group_cells(find_runs(runs))
+    assert len(cells) == 4 and all(len(v) == 2 for v in cells.values())
+    run = cells[(csv.stem, "frozen", tiny_encoder, "fraction=0.5", "softmax")][0]
+    assert run.config["tags"] == ["lowres"] and not (run.path / "model").exists()
+    assert run.metrics["training"]["examples"] == 24  # half of 48 train rows, one epoch
+    out = tmp_path / "tables"
+    assert report(runs, out) == 0
+    md = (out / f"{csv.stem}-frozen-{slug(Path(tiny_encoder).name)}-fraction=0.5.md").read_text()
+    assert "| softmax |" in md and "| proxy_anchor |" in md and "Accuracy" in md

@@ -15,7 +15,7 @@ from bench.cli import build_parser
 from bench.commands import sweep
 from bench.errors import BenchError, TrainingError
 from bench.records import is_complete
-from bench.sweep.study import SURPLUS, SurplusTrial, StorageOptions, make_storage, step
+from bench.sweep.study import SURPLUS, StorageOptions, SurplusTrial, make_storage, step
 
 LOSSES = "softmax,proxy_anchor"
 

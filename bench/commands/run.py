@@ -69,6 +69,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--save-test-embeddings", action="store_true",
                    help="store up to 2,000 test embeddings (float16) for the 2-D map plot")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.add_argument("--resume", metavar="RUN_DIR",
+                   help="continue an interrupted run from its last end-of-epoch checkpoint "
+                        "(its recorded configuration is used; other options are ignored)")
 
 
 def config_from_args(args: argparse.Namespace) -> RunConfig:
@@ -104,11 +107,12 @@ def summary_table(metrics: dict) -> str:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from bench.runner import run  # heavy imports only when actually running
+    from bench.runner import config_to_resume, run  # heavy imports only when running
 
-    cfg = config_from_args(args)
+    resume = getattr(args, "resume", None)
+    cfg = config_to_resume(resume) if resume else config_from_args(args)
     try:
-        out = run(cfg, progress=not args.quiet)
+        out = run(cfg, progress=not args.quiet, resume_dir=resume)
     except ValueError as exc:  # invalid objective options, from losses.build
         raise BenchError(str(exc)) from None
     print(summary_table(out.metrics))

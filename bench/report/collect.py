@@ -161,9 +161,11 @@ def group_cells(runs: Iterable[Run]) -> dict[tuple[str, ...], list[Run]]:
 
 
 def search_budget(runs: Iterable[Run]) -> str:
-    """From tags: sweep-final runs name their search as "budget=<text>"; else no search."""
+    """From tags: sweep-final runs may state their search as "budget=<text>" (e.g.
+    "budget=30 trials") or "trials=<n>"; runs without "sweep-final" used the defaults."""
     runs = list(runs)
     if not any("sweep-final" in r.tags for r in runs):
         return "none (defaults)"
-    found = sorted({t.split("=", 1)[1] for r in runs for t in r.tags if t.startswith("budget=")})
-    return "sweep " + (", ".join(found) if found else "(budget not recorded)")
+    found = sorted({t.split("=", 1)[1] + (" trials" if t.startswith("trials=") else "")
+                    for r in runs for t in r.tags if t.startswith(("budget=", "trials="))})
+    return "sweep " + (", ".join(found) if found else "(trial budget not recorded in run tags)")

@@ -111,15 +111,19 @@ def cooccurrence_for(cells: dict[tuple[str, ...], list[Run]], data_dir: str | No
     from bench.errors import BenchError
 
     out: dict[str, np.ndarray] = {}
-    tried: set[str] = set()
+    tried: set[tuple[str, str]] = set()  # (dataset, source): each source is tried once
+    failed: dict[str, str] = {}
     for runs in cells.values():
         run = runs[0]
-        if not run.metrics["dataset"]["multi_label"] or run.dataset in tried:
+        source = (run.dataset, str(run.config["dataset"]))
+        if not run.metrics["dataset"]["multi_label"] or run.dataset in out or source in tried:
             continue
-        tried.add(run.dataset)
+        tried.add(source)
         try:
             out[run.dataset] = jaccard(load_train_labels(run, data_dir))
         except (BenchError, OSError) as exc:
-            note(f"relations: skipped {run.dataset} (training labels unavailable: {exc})")
+            failed.setdefault(run.dataset, str(exc))
+    for dataset in sorted(set(failed) - set(out)):
+        note(f"relations: skipped {dataset} (training labels unavailable: {failed[dataset]})")
     return out
 

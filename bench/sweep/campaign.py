@@ -84,7 +84,8 @@ def search_all(c: Campaign, storage, *, features=None, seed: int = 0, log=print)
                                        trials_dir=c.sweep_dir / slug(study.study_name) / "trials",
                                        log=log)
             log(f"study {study.study_name}")
-            while (state := step(study, objective, n_trials=c.n_trials, catch=TRIAL_ERRORS)) == "ran":
+            while (state := step(study, objective, n_trials=c.n_trials, catch=TRIAL_ERRORS,
+                                 seed=seed)) == "ran":
                 progressed = True
             if state == "done":
                 pending.remove(loss)

@@ -9,6 +9,7 @@ they turn FAIL after the grace period and are re-queued (same params) as WAITING
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import warnings
 from dataclasses import dataclass
@@ -47,14 +48,23 @@ def storage_exists(url: str) -> bool:
     return path is None or path.exists()
 
 
+def driver_url(url: str) -> str:
+    """SQLAlchemy >= 2.1 maps postgresql:// to psycopg 3; use psycopg2 when that is what we have."""
+    if not url.startswith(("postgresql://", "postgres://")):
+        return url
+    if importlib.util.find_spec("psycopg") is None and importlib.util.find_spec("psycopg2"):
+        return "postgresql+psycopg2://" + url.split("://", 1)[1]
+    return url
+
+
 def make_storage(opts: StorageOptions, *, heartbeat: bool = True) -> optuna.storages.RDBStorage:
-    path = _sqlite_path(opts.url)
+    path, url = _sqlite_path(opts.url), driver_url(opts.url)
     engine = {}
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         engine = {"connect_args": {"timeout": 60}}  # several local workers share one file
     if not heartbeat:
-        return optuna.storages.RDBStorage(opts.url, engine_kwargs=engine)
+        return optuna.storages.RDBStorage(url, engine_kwargs=engine)
     try:  # optuna >= 4.9 renamed the retry callback and its argument
         from optuna.storages import RetryHeartbeatStaleTrialCallback as Retry
         key = "heartbeat_stale_trial_callback"
@@ -64,14 +74,22 @@ def make_storage(opts: StorageOptions, *, heartbeat: bool = True) -> optuna.stor
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         return optuna.storages.RDBStorage(
-            opts.url, engine_kwargs=engine, heartbeat_interval=opts.heartbeat_interval,
+            url, engine_kwargs=engine, heartbeat_interval=opts.heartbeat_interval,
             grace_period=opts.grace_period, **{key: Retry(max_retry=opts.max_retry)})
+
+
+def make_sampler(seed: int, n_existing: int) -> optuna.samplers.TPESampler:
+    """Seeded per trial slot: one worker is reproducible, and concurrent workers (which see
+    each other's RUNNING trials in the count) do not draw the same configurations."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        return optuna.samplers.TPESampler(seed=seed * 100_003 + n_existing, constant_liar=True)
 
 
 def open_study(name: str, storage, *, seed: int) -> optuna.Study:
     return optuna.create_study(
         study_name=name, storage=storage, direction="maximize", load_if_exists=True,
-        sampler=optuna.samplers.TPESampler(seed=seed),
+        sampler=make_sampler(seed, 0),
         pruner=optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=2))
 
 
@@ -99,7 +117,7 @@ class SurplusTrial(Exception):
     """Raised before sampling when the trial would exceed the study's budget."""
 
 
-def step(study: optuna.Study, objective, *, n_trials: int, catch: tuple) -> str:
+def step(study: optuna.Study, objective, *, n_trials: int, catch: tuple, seed: int = 0) -> str:
     """Run at most one trial: 'done' (N complete), 'busy' (others hold the rest), or 'ran'."""
     fail_stale(study)
     counts = state_counts(study)
@@ -108,6 +126,7 @@ def step(study: optuna.Study, objective, *, n_trials: int, catch: tuple) -> str:
         return "done"
     if complete + running >= n_trials:  # wait: one of those may still fail and need a rerun
         return "busy"
+    study.sampler = make_sampler(seed, sum(counts.values()))
     study.optimize(objective, n_trials=1, catch=(SurplusTrial, *catch),
                    callbacks=[optuna.study.MaxTrialsCallback(n_trials,
                                                              states=(TrialState.COMPLETE,))])

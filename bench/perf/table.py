@@ -1,0 +1,47 @@
+"""The perf record as a plain-text table."""
+
+from __future__ import annotations
+
+
+def _row(name: str, value: str, note: str = "") -> str:
+    return f"{name:<38} {value:>14}  {note}"
+
+
+def format_table(record: dict) -> str:
+    m = record["machine"]
+    lines = [f"machine: {m['cpu_model']} ({m['cpus_usable']} usable cores, torch threads "
+             f"{m['torch_threads']}, torch {m['torch']}, device {m['device']}); load average "
+             f"{m['load_average'][0]:.2f} at start, {m['load_average_end'][0]:.2f} at end"]
+    tr = record.get("training", {})
+    for name, label in (("bench", "fine-tune step, bench"), ("trainer", "fine-tune step, HF Trainer")):
+        if name in tr:
+            s = tr[name]
+            lines.append(_row(label, f"{s['examples_per_second']:.1f} ex/s",
+                              f"{s['padded_tokens_per_second']:.0f} tok/s, "
+                              f"{100 * s['padding_share']:.0f}% padding"))
+    if "ratio" in tr:
+        lines.append(_row("  ratio bench / Trainer", f"{tr['ratio']:.2f}x"))
+    for name, lv in record.get("levers", {}).items():
+        lines.append(_row(f"lever {name}", f"{lv['examples_per_second']:.1f} ex/s",
+                          f"x{lv['ratio']:.3f} vs baseline, max loss diff {lv['max_loss_diff']:.2e}"))
+    enc = record.get("encoding")
+    if enc:
+        lines.append(_row("frozen encode, bench", f"{enc['bench']['examples_per_second']:.1f} ex/s"))
+        lines.append(_row("frozen encode, naive", f"{enc['naive']['examples_per_second']:.1f} ex/s"))
+        lines.append(_row("  ratio bench / naive", f"{enc['ratio']:.2f}x",
+                          f"max |diff| {enc['max_abs_diff']:.1e}"))
+    fl = record.get("flops")
+    if fl:
+        lines.append(_row("matmul peak", f"{fl['peak']['gflops']:.1f} GFLOP/s",
+                          f"{fl['peak']['size']}^2 {fl['peak']['dtype']}"))
+        for name in ("bench", "trainer"):
+            if name in fl:
+                lines.append(_row(f"  train step, {name}", f"{fl[name]['gflops']:.1f} GFLOP/s",
+                                  f"{100 * fl[name]['share_of_peak']:.1f}% of peak"))
+    fr = record.get("frozen")
+    if fr:
+        lines.append(f"frozen trials ({fr['train_rows']} train rows, {fr['epochs']} epochs max):")
+        for name, t in fr["trials"].items():
+            lines.append(_row(f"  {name}", f"{t['total_seconds']:.1f} s/trial",
+                              f"train {t['train_seconds']:.1f} s over {t['epochs']} epochs"))
+    return "\n".join(lines)

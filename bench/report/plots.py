@@ -1,0 +1,136 @@
+"""Figures from scores: per objective, per emotion, low-resource curve, cost."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+
+from bench.report.figures import COLUMN, WIDE, ci, loss_colors, main_cells, plt, save
+from bench.report.tables import loss_order, metric_value
+
+
+class Skip(Exception):
+    """A figure's inputs are absent; the message says which."""
+
+
+def scores(cells, out) -> list:
+    cells = main_cells(cells)
+    if not cells:
+        raise Skip("scores: no complete runs without train_fraction")
+    modes = sorted({k[1] for k in cells})
+    datasets = sorted({k[0] for k in cells})
+    names = loss_order({k[4] for k in cells})
+    colors, width = loss_colors(names), 0.8 / len(names)
+    fig, axes = plt.subplots(2, len(modes), figsize=(WIDE, 4.4), squeeze=False)
+    for row, (metric, label) in enumerate((("macro_f1", "test macro-F1"), ("map_at_r", "MAP@R"))):
+        for col, mode in enumerate(modes):
+            ax = axes[row][col]
+            for i, loss in enumerate(names):
+                vals = [_values(cells, d, mode, loss, metric) for d in datasets]
+                x = np.arange(len(datasets)) + (i - (len(names) - 1) / 2) * width
+                ax.bar(x, [np.mean(v) if v else np.nan for v in vals], width,
+                       yerr=[ci(v) for v in vals], capsize=1.5, color=colors[loss], label=loss)
+            ax.set_xticks(np.arange(len(datasets)), datasets)
+            ax.set_ylabel(label)
+            ax.set_title(f"{mode}" if row == 0 else "")
+    axes[0][0].legend(ncols=min(len(names), 5), loc="lower left", bbox_to_anchor=(0, 1.12))
+    fig.tight_layout()
+    return save(fig, out, "scores")
+
+
+def _values(cells, dataset, mode, loss, metric) -> list[float]:
+    return [metric_value(r, metric) for k, runs in cells.items()
+            if k[0] == dataset and k[1] == mode and k[4] == loss for r in runs]
+
+
+def per_emotion(cells, out, dataset: str = "goemotions") -> list:
+    """Test F1 per emotion, proxy_anchor - softmax, mean over common seeds (one per mode)."""
+    paths = []
+    for key in sorted(k for k in main_cells(cells) if k[0] == dataset and k[4] == "softmax"):
+        pa = cells.get((*key[:4], "proxy_anchor"))
+        if not pa:
+            continue
+        base = {r.seed: r.metrics["test"]["per_class"] for r in cells[key]}
+        common = [r for r in pa if r.seed in base]
+        if not common:
+            continue
+        names = list(common[0].metrics["dataset"]["label_names"])
+        delta = np.mean([[r.metrics["test"]["per_class"][n]["f1"] - base[r.seed][n]["f1"]
+                          for n in names] for r in common], axis=0)
+        order = np.argsort(delta)
+        fig, ax = plt.subplots(figsize=(COLUMN, 0.6 + 0.14 * len(names)))
+        ax.barh(np.arange(len(names)), delta[order],
+                color=["tab:blue" if d > 0 else "tab:red" for d in delta[order]])
+        ax.set_yticks(np.arange(len(names)), [names[i] for i in order], fontsize=6)
+        ax.axvline(0, color="black", linewidth=0.6)
+        ax.set_xlabel(f"test F1, proxy_anchor − softmax (mean over {len(common)} seeds)")
+        ax.set_title(f"{dataset}, {key[1]}")
+        fig.tight_layout()
+        paths += save(fig, out, f"per_emotion_delta_{dataset}_{key[1]}")
+    if not paths:
+        raise Skip(f"per-emotion: no {dataset} cell with both softmax and proxy_anchor runs")
+    return paths
+
+
+def lowres(cells, out) -> list:
+    curves: dict[tuple, dict[str, dict[float, list[float]]]] = defaultdict(
+        lambda: defaultdict(lambda: defaultdict(list)))
+    for (dataset, mode, encoder, _, loss), runs in cells.items():
+        for r in runs:
+            frac = r.config.get("train_fraction")
+            if frac is not None:
+                curves[(dataset, mode, encoder)][loss][float(frac)].append(
+                    metric_value(r, "macro_f1"))
+    if not curves:
+        raise Skip("low-resource curve: no runs with train_fraction (run `bench lowres`)")
+    panels = sorted(curves)
+    colors = loss_colors({n for c in curves.values() for n in c})
+    fig, axes = plt.subplots(1, len(panels), figsize=(COLUMN if len(panels) == 1 else WIDE, 2.6),
+                             squeeze=False)
+    for ax, panel in zip(axes[0], panels, strict=True):
+        for loss in loss_order(curves[panel]):
+            pts = sorted(curves[panel][loss].items())
+            ax.errorbar([f for f, _ in pts], [np.mean(v) for _, v in pts],
+                        yerr=[ci(v) for _, v in pts], marker="o", markersize=3, capsize=2,
+                        color=colors[loss], label=loss)
+        ax.set_xscale("log")
+        ax.set_xlabel("train fraction")
+        ax.set_ylabel("test macro-F1")
+        ax.set_title(f"{panel[0]}, {panel[1]}")
+    axes[0][0].legend()
+    fig.tight_layout()
+    return save(fig, out, "lowres")
+
+
+def cost(cells, out) -> list:
+    cells = main_cells(cells)
+    if not cells:
+        raise Skip("cost: no complete runs without train_fraction")
+    modes = sorted({k[1] for k in cells})
+    colors = loss_colors({k[4] for k in cells})
+    markers = dict(zip(sorted({k[0] for k in cells}), "osD^vP*X", strict=False))
+    fig, axes = plt.subplots(1, len(modes), figsize=(COLUMN if len(modes) == 1 else WIDE, 2.6),
+                             squeeze=False)
+    for ax, mode in zip(axes[0], modes, strict=True):
+        for (dataset, m, _, _, loss), runs in cells.items():
+            if m != mode:
+                continue
+            timed = [r for r in runs if _train_time(r) is not None]
+            ax.scatter([_train_time(r) for r in timed],
+                       [metric_value(r, "macro_f1") for r in timed], s=10,
+                       color=colors[loss], marker=markers.get(dataset, "o"),
+                       label=f"{loss} / {dataset}")
+        ax.set_xscale("log")
+        ax.set_xlabel("training wall time (s)")
+        ax.set_ylabel("test macro-F1")
+        ax.set_title(mode)
+    axes[0][0].legend(fontsize=5, ncols=2)
+    fig.tight_layout()
+    return save(fig, out, "cost")
+
+
+def _train_time(run) -> float | None:
+    t = run.metrics.get("timings") or {}
+    value = t.get("train", t.get("total"))
+    return None if value is None else float(value)
