@@ -189,6 +189,18 @@ def _build(run_dir: Path, m: dict, encoder_override: str | None):
     return encoder, tokenizer, head, objective
 
 
+def _device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        dev = torch.device(name)
+    except RuntimeError:
+        raise BenchError(f"device must be auto, cpu, cuda or cuda:N, but got {name!r}") from None
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise BenchError(f"device {name!r} asked for, but CUDA is not available; use --device cpu")
+    return dev
+
+
 def load_run(path: str | Path, *, device: str = "auto", encoder: str | None = None
              ) -> TrainedModel:
     """Reload a complete run folder (or its model/ subfolder) for prediction and embedding.
@@ -213,8 +225,7 @@ def load_run(path: str | Path, *, device: str = "auto", encoder: str | None = No
     manifest_path = _inside(run_dir, run_dir / "model" / "run.json", "the model manifest")
     m = _check_manifest(manifest_path, read_json(manifest_path))
     cfg = read_json(run_dir / "config.json") if (run_dir / "config.json").is_file() else {}
-    dev = torch.device("cuda" if device == "auto" and torch.cuda.is_available()
-                       else "cpu" if device == "auto" else device)
+    dev = _device(device)
     enc, tokenizer, head, objective = _build(run_dir, m, encoder)
     for module in (enc, head, objective):
         if module is not None:

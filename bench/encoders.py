@@ -77,7 +77,8 @@ def load_backbone(name: str, *, trust_remote_code: bool = False):
     try:
         tokenizer = AutoTokenizer.from_pretrained(source, trust_remote_code=trust_remote_code)
         model = AutoModel.from_pretrained(
-            source, trust_remote_code=trust_remote_code, attn_implementation="sdpa"
+            source, trust_remote_code=trust_remote_code, attn_implementation="sdpa",
+            dtype=torch.float32,  # master weights stay fp32; mixed precision is autocast's job
         )
     except OSError as exc:
         raise BenchError(f"could not load encoder {name!r} from {source!r}: {exc}") from exc

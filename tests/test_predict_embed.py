@@ -129,6 +129,7 @@ def test_parquet_output(run_dir, tmp_path):
     (["predict", "--run", "RUN", "--input", "IN.csv", "--text-column", "body"], "'body'"),
     (["predict", "--run", "RUN", "--batch-size", "0", "x"], "--batch-size must be >= 1"),
     (["predict", "--run", "nowhere", "x"], "run folder not found"),
+    (["predict", "--run", "RUN", "--device", "tpu:x", "x"], "device must be auto, cpu"),
     (["embed", "--run", "RUN", "--input", "IN", "--output", "e.txt"], "must end in .npy"),
     (["embed", "--run", "RUN", "--output", "e.npy"], "needs --input"),
 ])
