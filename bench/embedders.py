@@ -22,14 +22,16 @@ def autocast(device: torch.device, enabled: bool):
 @torch.inference_mode()
 def encode_tokens(encoder: Encoder, tokens: TokenizedTexts, *, batch_size: int,
                   device: torch.device, amp: bool = True, pooled_only: bool = False,
-                  desc: str = "encode", index: np.ndarray | None = None) -> np.ndarray:
+                  desc: str = "encode", index: np.ndarray | None = None,
+                  progress: bool = True) -> np.ndarray:
     """Embed texts in longest-first batches (little padding), returned in input order."""
     was_training = encoder.training
     encoder.eval()
     index = np.arange(len(tokens)) if index is None else index
     out = np.empty((len(index), encoder.backbone.config.hidden_size if pooled_only
                     else encoder.output_dim), dtype=np.float32)
-    bar = tqdm(total=len(index), desc=desc, unit="ex", leave=False, mininterval=1.0)
+    bar = tqdm(total=len(index), desc=desc, unit="ex", leave=False, mininterval=1.0,
+               disable=not progress)
     for rows in sorted_batches(tokens.lengths[index], batch_size):
         batch = {k: v.to(device, non_blocking=True) for k, v in tokens.batch(index[rows]).items()}
         with autocast(device, amp):
@@ -72,22 +74,25 @@ class FinetuneEmbedder(nn.Module):
 class FrozenEmbedder(nn.Module):
     """An MLP head over cached embeddings; the encoder never runs during training."""
 
-    def __init__(self, features: dict[str, np.ndarray], *, hidden: int, out_dim: int):
+    def __init__(self, features: dict[str, np.ndarray], *, hidden: int, out_dim: int,
+                 device: torch.device | None = None):
         super().__init__()
-        self.features = {k: torch.from_numpy(v) for k, v in features.items()}
+        # a few hundred MB at most: keep them where the head runs, so batches never travel
+        self.device = device or torch.device("cpu")
+        self.features = {k: torch.from_numpy(v).to(self.device) for k, v in features.items()}
         in_dim = self.features["train"].shape[1]
         self.head = nn.Sequential(nn.Linear(in_dim, hidden), nn.GELU(), nn.Linear(hidden, out_dim))
         self.lengths = None
-        self.device = torch.device("cpu")
 
     def train_embed(self, index: np.ndarray) -> torch.Tensor:
-        return self.head(self.features["train"][torch.from_numpy(index)])
+        return self.head(self.features["train"][torch.from_numpy(index).to(self.device)])
 
     @torch.inference_mode()
     def embed(self, split: str, index: np.ndarray | None = None) -> torch.Tensor:
-        x = self.features[split] if index is None else self.features[split][torch.from_numpy(index)]
+        x = self.features[split]
+        x = x if index is None else x[torch.from_numpy(index).to(self.device)]
         was_training = self.training
         self.eval()
         out = torch.cat([self.head(x[i:i + 8192]) for i in range(0, len(x), 8192)])
         self.train(was_training)
-        return out.clone()
+        return out.clone().cpu()

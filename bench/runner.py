@@ -108,7 +108,8 @@ def build_embedder(cfg: RunConfig, ds: EmotionDataset, device: torch.device, fea
         features = features if features is not None else frozen_features(cfg, ds, device)
         out_dim = cfg.embedding_dim or features["train"].shape[1]
         torch.manual_seed(cfg.seed)
-        return FrozenEmbedder(features, hidden=cfg.head_hidden, out_dim=out_dim).to(device), None
+        embedder = FrozenEmbedder(features, hidden=cfg.head_hidden, out_dim=out_dim, device=device)
+        return embedder.to(device), None
     tokenizer, model = load_backbone(cfg.encoder, trust_remote_code=cfg.trust_remote_code)
     tokens = {s: tokenize(getattr(ds, s).texts, tokenizer, cfg.max_length)
               for s in ("train", "dev", "test")}

@@ -42,7 +42,8 @@ def targets_tensor(labels: np.ndarray) -> torch.Tensor:
 def fit_centroids(embedder, objective, labels: np.ndarray, sample: np.ndarray | None) -> None:
     emb = embedder.embed("train", sample)
     y = labels if sample is None else labels[sample]
-    objective.fit_centroids(emb.to(objective_device(objective)), targets_tensor(y).to(emb.device))
+    device = objective_device(objective)
+    objective.fit_centroids(emb.to(device), targets_tensor(y).to(device))
 
 
 def objective_device(objective) -> torch.device:
