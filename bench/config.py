@@ -51,6 +51,7 @@ class RunConfig:
     trust_remote_code: bool = False
     save_model: bool = True
     save_test_embeddings: bool = False
+    score_test: bool = True  # sweeps turn it off: their trials must never see test data
     output_dir: str = "results/runs"
     run_id: str | None = None
     tags: tuple[str, ...] = ()
@@ -86,6 +87,6 @@ class RunConfig:
         """Hash of everything that changes the result (not where it is written)."""
         d = self.resolved().to_dict()
         for k in ("output_dir", "run_id", "save_model", "save_test_embeddings", "device", "tags",
-                  "data_dir"):
+                  "data_dir", "score_test"):
             d.pop(k)
         return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]

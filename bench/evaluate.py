@@ -32,10 +32,12 @@ def final_evaluation(embedder, objective, ds, cfg: RunConfig, centroid_sample,
     thresholds = tune_thresholds(dev_scores, ds.dev.labels) if ds.multi_label else None
     dev = classification_metrics(predict(dev_scores, thresholds), ds.dev.labels, ds.label_names)
 
-    test_emb, test_scores = split_outputs(embedder, objective, "test")
-    test_pred = predict(test_scores, thresholds)
-    test = classification_metrics(test_pred, ds.test.labels, ds.label_names)
-    test["embedding"] = embedding_metrics(test_emb, ds.test.labels, seed=cfg.seed)
+    test, test_pred, test_emb = None, None, None
+    if cfg.score_test:  # exactly once, at the very end
+        test_emb, test_scores = split_outputs(embedder, objective, "test")
+        test_pred = predict(test_scores, thresholds)
+        test = classification_metrics(test_pred, ds.test.labels, ds.label_names)
+        test["embedding"] = embedding_metrics(test_emb, ds.test.labels, seed=cfg.seed)
     metrics = {
         "schema_version": METRICS_SCHEMA_VERSION,
         "dataset": {"name": ds.name, "source": ds.source, "multi_label": ds.multi_label,

@@ -72,8 +72,9 @@ def save_model(run_dir: Path, cfg, ds, embedder, objective, tokenizer, threshold
 def save_run(run_dir: Path, cfg, ds, embedder, objective, tokenizer, metrics, extras) -> None:
     atomic_save_file(run_dir / "objective_state.safetensors",
                      lambda tmp: save_file(_state(objective), tmp))
-    _save_npz(run_dir / "test_predictions.npz", predictions=extras["test_predictions"])
-    if cfg.save_test_embeddings:
+    if extras["test_predictions"] is not None:
+        _save_npz(run_dir / "test_predictions.npz", predictions=extras["test_predictions"])
+    if cfg.save_test_embeddings and extras["test_embeddings"] is not None:
         emb, rng = extras["test_embeddings"], np.random.default_rng(cfg.seed)
         rows = np.sort(rng.choice(len(emb), min(len(emb), TEST_EMBEDDING_ROWS), replace=False))
         _save_npz(run_dir / "test_embeddings.npz", rows=rows, embeddings=emb[rows].astype(np.float16))

@@ -112,7 +112,7 @@ def test_final_seeds_write_runs_and_resume(tmp_path, sweep_args):
     configs = [json.loads((r / "config.json").read_text()) for r in runs]
     (study,) = _studies(tmp_path).values()
     assert sorted(c["seed"] for c in configs) == [0, 1]
-    assert all(c["tags"] == ["sweep-final", study.study_name] for c in configs)
+    assert all(c["tags"] == ["sweep-final", study.study_name, "trials=3"] for c in configs)
     assert configs[0]["lr"] == study.best_trial.params["lr"]
     sweep.handle(sweep_args("--losses", "softmax", "--final-seeds", "3"))  # only seed 2 is new
     assert len(list((tmp_path / "runs").iterdir())) == 3
@@ -140,3 +140,23 @@ def test_budget_is_exact_against_in_flight_trials(tmp_path):
 def test_bad_losses_are_rejected(sweep_args):
     with pytest.raises(BenchError, match="--losses must name registered objectives"):
         sweep.handle(sweep_args("--losses", "softmax,nope"))
+
+
+def test_trials_never_score_test(tmp_path, tiny_encoder):
+    """The search sees dev only: trial records hold no test metrics or predictions."""
+    import json
+
+    from bench.cli import main
+    from tests.helpers import write_csv
+
+    data = write_csv(tmp_path / "toy.csv")
+    storage = f"sqlite:///{tmp_path / 'optuna.db'}"
+    assert main(["sweep", "--dataset", str(data), "--losses", "softmax", "--trials", "2",
+                 "--encoder", tiny_encoder, "--storage", storage, "--final-seeds", "0",
+                 "--output-dir", str(tmp_path / "runs"), "--sweep-dir", str(tmp_path / "sweeps"),
+                 "--mode", "frozen"]) == 0
+    records = list((tmp_path / "sweeps").rglob("metrics.json"))
+    assert len(records) == 2
+    for path in records:
+        assert json.loads(path.read_text())["test"] is None
+        assert not (path.parent / "test_predictions.npz").exists()

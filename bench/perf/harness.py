@@ -6,6 +6,7 @@ import dataclasses
 import os
 from collections.abc import Callable
 
+import numpy as np
 import torch
 
 from bench.errors import BenchError
@@ -63,8 +64,13 @@ def measure_levers(side, cfg: PerfConfig) -> dict:
     for name, rs in rounds.items():
         eps = pooled(rs)["examples_per_second"]
         diff = max(abs(a - b) for a, b in zip(rs[0]["losses"], base_losses, strict=True))
+        per_round = [v["examples"] / v["seconds"] for v in rs]
+        # per-round ratios pair each variant with the baseline run next to it in time
+        ratios = [v / (b["examples"] / b["seconds"])
+                  for v, b in zip(per_round, rounds["baseline"], strict=True)]
         out[name] = {"examples_per_second": eps, "ratio": eps / base["examples_per_second"],
-                     "max_loss_diff": diff}
+                     "median_round_ratio": float(np.median(ratios)),
+                     "rounds_examples_per_second": per_round, "max_loss_diff": diff}
     return out
 
 

@@ -23,7 +23,8 @@ def format_table(record: dict) -> str:
         lines.append(_row("  ratio bench / Trainer", f"{tr['ratio']:.2f}x"))
     for name, lv in record.get("levers", {}).items():
         lines.append(_row(f"lever {name}", f"{lv['examples_per_second']:.1f} ex/s",
-                          f"x{lv['ratio']:.3f} vs baseline, max loss diff {lv['max_loss_diff']:.2e}"))
+                          f"x{lv['ratio']:.2f} vs baseline (median of rounds "
+                          f"x{lv['median_round_ratio']:.2f}), max loss diff {lv['max_loss_diff']:.2e}"))
     enc = record.get("encoding")
     if enc:
         lines.append(_row("frozen encode, bench", f"{enc['bench']['examples_per_second']:.1f} ex/s"))

@@ -113,7 +113,8 @@ def final_runs(c: Campaign, studies: dict, *, log=print) -> list[Path]:
         best = study.best_trial
         for seed in range(c.final_seeds):
             cfg = space.apply(c.base, space.from_params(best.params), loss=loss, seed=seed,
-                              save_model=c.save_models, tags=("sweep-final", study.study_name))
+                              save_model=c.save_models,
+                              tags=("sweep-final", study.study_name, f"trials={c.n_trials}"))
             existing = find_complete(cfg.output_dir, cfg.identity_hash())
             if existing is None:
                 existing = run(cfg, progress=False).run_dir

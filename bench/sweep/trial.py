@@ -34,7 +34,8 @@ def make_objective(study: optuna.Study, base: RunConfig, *, n_trials: int, trial
         overrides = space.suggest(trial, base.mode, base.loss)
         run_id = f"trial-{trial.number:04d}-{secrets.token_hex(3)}"
         cfg = space.apply(base, overrides, run_id=run_id, output_dir=str(trials_dir),
-                          save_model=False, tags=("sweep-trial", study.study_name))
+                          save_model=False, score_test=False,
+                          tags=("sweep-trial", study.study_name))
         trial.set_user_attr("run_dir", str(trials_dir / run_id))
 
         def on_epoch(epoch: int, f1: float) -> None:
