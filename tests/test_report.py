@@ -140,7 +140,7 @@ def test_bad_runs_are_named_and_skipped(tmp_path, capsys):
     assert len(found) == len(LOSSES) * len(SEEDS) * len(DATASETS)
 
 
-def test_selection_prefers_sweep_final_and_newest_duplicate(tmp_path, capsys):
+def test_sweep_final_runs_get_their_own_table_and_newest_duplicate_wins(tmp_path, capsys):
     runs = tmp_path / "runs"
     for seed in SEEDS:
         write_run(runs, dataset="goemotions", loss="softmax", seed=seed, multi_label=True)
@@ -150,12 +150,14 @@ def test_selection_prefers_sweep_final_and_newest_duplicate(tmp_path, capsys):
               tags=("sweep-final", "budget=20 trials"), name="final-0-newer", lr=0.01,
               time="2025-01-01T00:00:00")
     cells = group_cells(find_runs(runs))
-    (chosen,) = cells.values()
-    assert [r.path.name for r in chosen] == ["final-0-newer", "final-1", "final-2"]
+    defaults, tuned = (cells[k] for k in sorted(cells))  # "full" sorts before "full+sweep"
+    assert [r.path.name for r in tuned] == ["final-0-newer", "final-1", "final-2"]
+    assert all("sweep-final" not in r.tags for r in defaults) and len(defaults) == 3
     assert "seed 0 appears twice" in capsys.readouterr().err
     out = tmp_path / "tables"
     report(runs, out)
-    assert "sweep 20 trials" in (out / "goemotions-frozen-minilm-full.md").read_text()
+    assert "none (defaults)" in (out / "goemotions-frozen-minilm-full.md").read_text()
+    assert "sweep 20 trials" in (out / "goemotions-frozen-minilm-full_sweep.md").read_text()
 
 
 def test_lowres_rows_match_limit_train(tmp_path):

@@ -42,6 +42,10 @@ class PerfConfig:
                 raise ValueError(f"{name} must be >= 1, but got {name}={getattr(self, name)}")
         if self.warmup < 1:  # the Trainer's clock needs the end of a warm-up step as its start
             raise ValueError(f"warmup must be >= 1, but got {self.warmup=}")
+        for lever in self.levers:
+            name, _, value = lever.partition("=")
+            if not (lever == "fused" or (name == "threads" and value.isdigit() and int(value))):
+                raise ValueError(f"unknown lever {lever!r}: use fused or threads=N (N >= 1)")
         unknown = set(self.skip) - set(SECTIONS)
         if unknown:
             raise ValueError(f"skip names must be among {SECTIONS}, but got {sorted(unknown)}")

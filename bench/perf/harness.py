@@ -9,7 +9,6 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
-from bench.errors import BenchError
 from bench.perf.common import PerfConfig, alternate, load_texts, machine_info, rate
 from bench.perf.flops import encoder_dims, matmul_peak, step_gflops
 from bench.runner import resolve_device
@@ -49,10 +48,8 @@ def lever_variants(levers: tuple[str, ...], side, cfg: PerfConfig) -> dict[str, 
         name, _, value = lever.partition("=")
         if name == "fused":
             variants[lever] = lambda r: run_bench(side, cfg, optimizer_kind="fused")
-        elif name == "threads" and value.isdigit():
+        else:  # PerfConfig has checked the names: threads=N
             variants[lever] = with_threads(int(value))
-        else:
-            raise BenchError(f"unknown lever {lever!r}: use fused or threads=N")
     return variants
 
 

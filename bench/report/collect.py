@@ -1,7 +1,8 @@
 """Find complete run records and group them into cells (one objective x setting, many seeds).
 
 Cell key: (dataset, mode, encoder, budget, loss); budget is "full", "max_train=N",
-"fraction=F" or both. Inside a cell the seeds must be the only difference, so:
+"fraction=F" or both, with "+sweep" appended for runs tagged "sweep-final" (the
+hyperparameters a sweep chose), so tuned and default runs get separate tables. Inside a cell the seeds must be the only difference, so:
 1. if any run is tagged "sweep-final", only those runs are kept; otherwise runs tagged
    "sweep*" (search trials) are dropped and plain runs are kept;
 2. if the kept runs still differ in anything but the seed (hyperparameters, epochs, ...),
@@ -61,7 +62,9 @@ class Run:
             parts.append(f"max_train={self.config['max_train']}")
         if self.config.get("train_fraction") is not None:
             parts.append(f"fraction={self.config['train_fraction']:g}")
-        return ",".join(parts) or "full"
+        data = ",".join(parts) or "full"
+        # tuned runs get their own tables, beside the same setting run with the defaults
+        return data + "+sweep" if "sweep-final" in self.tags else data
 
     @property
     def setting(self) -> tuple[str, str, str, str]:
