@@ -163,7 +163,9 @@ def _build(run_dir: Path, m: dict, encoder_override: str | None):
     else:
         name = str(_inside(run_dir, model_dir / "encoder", "the fine-tuned encoder"))
     try:
-        tokenizer, backbone = load_backbone(name, trust_remote_code=False)
+        # a run folder holds safetensors only: a pickled .bin in it is never loaded
+        tokenizer, backbone = load_backbone(name, trust_remote_code=False,
+                                            safetensors_only=not frozen)
     except BenchError as exc:
         raise RunFolderError(str(exc)) from None
     except Exception as exc:  # e.g. a damaged config.json or weights file

@@ -66,8 +66,9 @@ def resolve_source(name: str) -> str:
     return source
 
 
-def load_backbone(name: str, *, trust_remote_code: bool = False):
-    """(tokenizer, model). Remote code stays off unless the user asks for it explicitly."""
+def load_backbone(name: str, *, trust_remote_code: bool = False, safetensors_only: bool = False):
+    """(tokenizer, model). Remote code stays off unless the user asks for it explicitly;
+    `safetensors_only` refuses pickled weight files (used for run folders)."""
     from transformers import AutoModel, AutoTokenizer
     from transformers.utils import logging as hf_logging
 
@@ -79,6 +80,7 @@ def load_backbone(name: str, *, trust_remote_code: bool = False):
         model = AutoModel.from_pretrained(
             source, trust_remote_code=trust_remote_code, attn_implementation="sdpa",
             dtype=torch.float32,  # master weights stay fp32; mixed precision is autocast's job
+            **({"use_safetensors": True} if safetensors_only else {}),
         )
     except OSError as exc:
         raise BenchError(f"could not load encoder {name!r} from {source!r}: {exc}") from exc

@@ -86,3 +86,32 @@ def test_explicit_run_id_is_never_overwritten(toy_csv, tiny_encoder, tmp_path):
     run(cfg, progress=False)
     with pytest.raises(RunFolderError, match="already exists"):
         run(cfg, progress=False)
+
+
+class _Payload:
+    """Unpickling this creates a marker file: proof that code ran."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+@pytest.mark.parametrize("target", ["model/encoder/pytorch_model.bin", "model/objective.safetensors",
+                                    "model/head.safetensors"])
+def test_pickle_payload_in_a_run_folder_is_refused_and_never_runs(toy_csv, tiny_encoder, tmp_path,
+                                                                  target):
+    import pickle
+
+    from bench.api import load_run
+
+    mode = "finetune" if "encoder" in target else "frozen"
+    out = run(quick_config(toy_csv, tiny_encoder, tmp_path, mode=mode), progress=False)
+    marker = tmp_path / "pwned"
+    if "encoder" in target:  # a pickled checkpoint beside (instead of) the safetensors one
+        (out.run_dir / "model/encoder/model.safetensors").unlink()
+    (out.run_dir / target).write_bytes(pickle.dumps(_Payload(marker)))
+    with pytest.raises(RunFolderError):
+        load_run(out.run_dir, device="cpu", encoder=tiny_encoder if mode == "frozen" else None)
+    assert not marker.exists()
