@@ -197,3 +197,26 @@ def test_real_lowres_runs_resume_and_feed_report(tmp_path, tiny_encoder, capsys)
     assert report(runs, out) == 0
     md = (out / f"{csv.stem}-frozen-{slug(Path(tiny_encoder).name)}-fraction=0.5.md").read_text()
     assert "| softmax |" in md and "| proxy_anchor |" in md and "Accuracy" in md
+
+
+def test_readme_section_is_generated_between_markers(tmp_path):
+    from bench.commands.report import command_line
+    from bench.report.readme import BEGIN, END, update_readme
+
+    runs = tmp_path / "runs"
+    for seed in SEEDS:
+        write_run(runs, dataset="goemotions", loss="softmax", seed=seed, multi_label=True)
+    out = tmp_path / "results" / "tables"
+    report(runs, out)
+    readme = tmp_path / "results" / "README.md"
+    readme.write_text(f"# Results\n\nprose stays\n\n{BEGIN}\nold numbers\n{END}\n\nafter\n")
+    update_readme(readme, out)
+    text = readme.read_text()
+    assert text.startswith("# Results\n\nprose stays") and text.endswith(f"{END}\n\nafter\n")
+    assert "old numbers" not in text and "#### goemotions · frozen" in text
+    assert "(tables/goemotions-frozen-minilm-full.tex)" in text
+    first = readme.read_bytes()
+    update_readme(readme, out)
+    assert readme.read_bytes() == first
+    import argparse
+    assert "--readme" in command_line(argparse.Namespace(runs="r", out="o", readme="R.md"))

@@ -13,12 +13,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data-dir", default=os.environ.get("BENCH_DATA_DIR"),
                    help="dataset folder, for the training co-occurrence in relations.md "
                         "(default: $BENCH_DATA_DIR)")
+    p.add_argument("--readme", help="also rewrite the generated section of this README "
+                                    "(e.g. results/README.md) with every table")
 
 
 def command_line(args: argparse.Namespace, name: str = "report") -> str:
     """The exact command that regenerates the output (recorded in every file)."""
+    extra = ["--readme", str(args.readme)] if getattr(args, "readme", None) else []
     return shlex.join(["python", "-m", "bench", name, "--runs", str(args.runs),
-                       "--out", str(args.out)])
+                       "--out", str(args.out), *extra])
 
 
 def handle(args: argparse.Namespace) -> int:
@@ -27,4 +30,9 @@ def handle(args: argparse.Namespace) -> int:
     paths = write_report(args.runs, args.out, command=command_line(args),
                          data_dir=getattr(args, "data_dir", None))
     print(f"wrote {len(paths)} files to {args.out} (see {args.out}/index.md)")
+    if getattr(args, "readme", None):
+        from bench.report.readme import update_readme
+
+        update_readme(args.readme, args.out)
+        print(f"updated the generated section of {args.readme}")
     return 0
