@@ -14,14 +14,9 @@ GROUP_ORDER = ("positive", "negative", "ambiguous", "neutral")
 
 
 def _test_labels(run, data_dir) -> tuple[np.ndarray, bool, tuple[str, ...]]:
-    from bench.data import load_dataset
+    from bench.report.relations import load_run_dataset
 
-    c = run.config
-    ds = load_dataset(c["dataset"], data_dir=data_dir or c.get("data_dir"),
-                      text_column=c.get("text_column", "text"),
-                      label_column=c.get("label_column", "label"), label_sep=c.get("label_sep"),
-                      dev_file=c.get("dev_file"), test_file=c.get("test_file"),
-                      split_seed=int(c["seed"]))
+    ds = load_run_dataset(run, data_dir)
     return ds.test.labels, ds.multi_label, ds.label_names
 
 

@@ -62,17 +62,20 @@ def spearman_upper(a: np.ndarray, b: np.ndarray) -> float:
     return float(rho)
 
 
+def load_run_dataset(run: Run, data_dir: str | None):
+    """The run's dataset with its full train split (raises DataError when unavailable)."""
+    import dataclasses
+
+    from bench.config import RunConfig
+    from bench.runner import load_full_data
+
+    cfg = RunConfig.from_dict(run.config)
+    return load_full_data(dataclasses.replace(cfg, data_dir=data_dir or cfg.data_dir))
+
+
 def load_train_labels(run: Run, data_dir: str | None) -> np.ndarray:
     """Full train labels of the run's dataset (raises DataError when unavailable)."""
-    from bench.data import load_dataset
-
-    c = run.config
-    ds = load_dataset(c["dataset"], data_dir=data_dir or c.get("data_dir"),
-                      text_column=c.get("text_column", "text"),
-                      label_column=c.get("label_column", "label"), label_sep=c.get("label_sep"),
-                      dev_file=c.get("dev_file"), test_file=c.get("test_file"),
-                      split_seed=int(c["seed"]))
-    return ds.train.labels
+    return load_run_dataset(run, data_dir).train.labels
 
 
 @dataclass(frozen=True)
