@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from bench.errors import BenchError
@@ -57,6 +58,11 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(args, "handler", None) is None:
         build_parser().print_help()
         return 2
+    threads = os.environ.get("BENCH_THREADS")
+    if threads:  # several jobs sharing few cores: one thread each avoids oversubscription
+        import torch
+
+        torch.set_num_threads(int(threads))
     try:
         return int(args.handler(args) or 0)
     except BenchError as exc:

@@ -87,6 +87,31 @@ def _diverged(value: float, step: int, objective) -> str:
             f"{objective.hparams}; lower the learning rate or change hyperparameters")
 
 
+def train_step(embedder, objective, opt, sched, index: np.ndarray, targets: torch.Tensor,
+               params: list, grad_clip: float, *, step: int) -> torch.Tensor:
+    """One optimisation step on the rows `index`; returns the detached loss.
+
+    A non-finite loss stops before the update, so the weights never turn into NaNs.
+    """
+    device = objective_device(objective)
+    emb = embedder.train_embed(index)
+    try:
+        loss = objective(emb, targets[torch.from_numpy(index)].to(device, non_blocking=True))
+    except ValueError as exc:  # e.g. non-finite embeddings after a diverged update
+        raise TrainingError(f"{exc} at step {step} with objective "
+                            f"{objective.name} {objective.hparams}") from exc
+    # the objective's input check already syncs with the host, so this check is free
+    if not bool(torch.isfinite(loss)):
+        raise TrainingError(_diverged(float(loss), step, objective))
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    if grad_clip:
+        torch.nn.utils.clip_grad_norm_(params, grad_clip)
+    opt.step()
+    sched.step()
+    return loss.detach()
+
+
 def _fault_step() -> int | None:
     """Fault injection for the interruption tests: SIGKILL this process at that global step."""
     value = os.environ.get("BENCH_FAULT_KILL_AT_STEP")
@@ -105,22 +130,8 @@ def _run_epoch(embedder, objective, targets, batches, opt, sched, cfg, *, desc: 
     for step, index in enumerate(bar):
         if kill_at is not None and first_step + step == kill_at:
             os.kill(os.getpid(), signal.SIGKILL)
-        emb = embedder.train_embed(index)
-        try:
-            loss = objective(emb, targets[torch.from_numpy(index)].to(device, non_blocking=True))
-        except ValueError as exc:  # e.g. non-finite embeddings after a diverged update
-            raise TrainingError(f"{exc} at step {first_step + step + 1} with objective "
-                                f"{objective.name} {objective.hparams}") from exc
-        # the objective's input check already syncs with the host, so this check is free
-        if not bool(torch.isfinite(loss)):
-            raise TrainingError(_diverged(float(loss), first_step + step + 1, objective))
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        if cfg.grad_clip:
-            torch.nn.utils.clip_grad_norm_(params, cfg.grad_clip)
-        opt.step()
-        sched.step()
-        buf[step] = loss.detach()
+        buf[step] = train_step(embedder, objective, opt, sched, index, targets, params,
+                               cfg.grad_clip, step=first_step + step + 1)
         if progress and (step + 1) % 25 == 0:
             bar.set_postfix(loss=f"{float(buf[step]):.4f}", refresh=False)
     return buf

@@ -19,7 +19,7 @@ from bench.config import RunConfig
 from bench.embedders import FinetuneEmbedder
 from bench.encoders import Encoder, load_backbone
 from bench.perf.common import PerfConfig, PerfData, sync
-from bench.train import make_optimizer
+from bench.train import make_optimizer, train_step
 
 OPTIMIZERS = ("foreach", "fused")  # "foreach" is what bench/train.py uses
 
@@ -90,15 +90,8 @@ def run_bench(side: BenchSide, cfg: PerfConfig, *, optimizer_kind: str = "foreac
         if step == cfg.warmup:
             sync(device)
             start = time.perf_counter()
-        emb = emb_mod.train_embed(index)
-        loss = objective(emb, side.targets[torch.from_numpy(index)].to(device, non_blocking=True))
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        if side.run_cfg.grad_clip:
-            torch.nn.utils.clip_grad_norm_(params, side.run_cfg.grad_clip)
-        opt.step()
-        sched.step()
-        buf[step] = loss.detach()
+        buf[step] = train_step(emb_mod, objective, opt, sched, index, side.targets, params,
+                               side.run_cfg.grad_clip, step=step + 1)
     sync(device)
     seconds = time.perf_counter() - start
     measured = batch_shapes(side.tokens, batches[cfg.warmup:])
