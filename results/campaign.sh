@@ -22,6 +22,11 @@ python -m bench grid --mode finetune --seeds 0-2 --max-train 2000 --no-save-mode
 python -m bench lowres --mode frozen --dataset goemotions --fractions 0.01,0.05,0.1,0.25,1.0 \
   --seeds 3 --output-dir "$OUT"
 
-# 4. Tables and figures from the records above.
-python -m bench report
+# 4. Equal-budget Optuna sweep (the default campaign: all objectives, GoEmotions, frozen,
+#    10 completed trials each), then the best configuration of each retrained with 5 seeds.
+python -m bench sweep
+python -m bench sweep --final-seeds 5
+
+# 5. Tables (also into this folder's README) and figures from the records above.
+python -m bench report --readme results/README.md
 python -m bench plot
