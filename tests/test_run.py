@@ -110,3 +110,33 @@ def test_frozen_cache_is_reused_and_damage_rebuilds(toy_csv, tiny_encoder, tmp_p
     assert "ignoring damaged entry" in capsys.readouterr().err
     assert first["test"] == second["test"]
     assert np.load(files[0]).shape[0] > 0
+
+
+def test_grid_runs_every_combination_once_and_resumes(toy_csv, tiny_encoder, tmp_path, capsys):
+    argv = ["grid", "--datasets", str(toy_csv), "--losses", "softmax,supcon", "--seeds", "0-1",
+            "--mode", "frozen", "--encoder", tiny_encoder, "--epochs", "1", "--quiet",
+            "--no-save-model", "--output-dir", str(tmp_path), "--tag", "demo"]
+    assert main(argv) == 0
+    assert "4 runs, 0 already complete, 4 to do" in capsys.readouterr().out
+    configs = [json.loads(p.read_text()) for p in tmp_path.glob("*/config.json")]
+    assert sorted((c["loss"], c["seed"]) for c in configs) == [
+        ("softmax", 0), ("softmax", 1), ("supcon", 0), ("supcon", 1)]
+    assert all(c["tags"] == ["demo"] for c in configs)
+    assert main(argv) == 0
+    assert "4 runs, 4 already complete, 0 to do" in capsys.readouterr().out
+    assert len(list(tmp_path.glob("*/config.json"))) == 4
+
+
+@pytest.mark.parametrize("text, seeds", [("0-2", [0, 1, 2]), ("3,5", [3, 5]), ("7", [7])])
+def test_grid_seed_syntax(text, seeds):
+    from bench.commands.grid import parse_seeds
+
+    assert parse_seeds(text) == seeds
+
+
+def test_grid_bad_seeds_is_a_clear_error():
+    from bench.commands.grid import parse_seeds
+    from bench.errors import BenchError
+
+    with pytest.raises(BenchError, match="--seeds expects"):
+        parse_seeds("a-b")
