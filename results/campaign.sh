@@ -23,9 +23,8 @@ python -m bench lowres --mode frozen --dataset goemotions --fractions 0.01,0.05,
   --seeds 3 --output-dir "$OUT"
 
 # 4. Equal-budget Optuna sweep (the default campaign: all objectives, GoEmotions, frozen,
-#    10 completed trials each), then the best configuration of each retrained with 5 seeds.
+#    10 completed trials each, then each best configuration retrained with 3 seeds).
 python -m bench sweep
-python -m bench sweep --final-seeds 5
 
 # 5. Tables (also into this folder's README) and figures from the records above.
 python -m bench report --readme results/README.md
