@@ -19,23 +19,26 @@ def scores(cells, out) -> list:
     if not cells:
         raise Skip("scores: no complete runs without train_fraction")
     modes = sorted({k[1] for k in cells})
-    datasets = sorted({k[0] for k in cells})
     names = loss_order({k[4] for k in cells})
     colors, width = loss_colors(names), 0.8 / len(names)
-    fig, axes = plt.subplots(2, len(modes), figsize=(WIDE, 4.4), squeeze=False)
+    # each panel shows only the datasets run in its mode; widths follow their number
+    per_mode = {m: sorted({k[0] for k in cells if k[1] == m}) for m in modes}
+    fig, axes = plt.subplots(2, len(modes), figsize=(WIDE, 5.0), squeeze=False,
+                             layout="constrained",
+                             gridspec_kw={"width_ratios": [len(per_mode[m]) for m in modes]})
     for row, (metric, label) in enumerate((("macro_f1", "test macro-F1"), ("map_at_r", "MAP@R"))):
         for col, mode in enumerate(modes):
-            ax = axes[row][col]
+            ax, datasets = axes[row][col], per_mode[mode]
             for i, loss in enumerate(names):
                 vals = [_values(cells, d, mode, loss, metric) for d in datasets]
                 x = np.arange(len(datasets)) + (i - (len(names) - 1) / 2) * width
                 ax.bar(x, [np.mean(v) if v else np.nan for v in vals], width,
                        yerr=[ci(v) for v in vals], capsize=1.5, color=colors[loss], label=loss)
-            ax.set_xticks(np.arange(len(datasets)), datasets)
-            ax.set_ylabel(label)
+            ax.set_xticks(np.arange(len(datasets)), datasets, rotation=25, ha="right")
+            ax.set_ylabel(label if col == 0 else "")
             ax.set_title(f"{mode}" if row == 0 else "")
-    axes[0][0].legend(ncols=min(len(names), 5), loc="lower left", bbox_to_anchor=(0, 1.12))
-    fig.tight_layout()
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, ncols=min(len(names), 5), loc="outside upper center")
     return save(fig, out, "scores")
 
 
