@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import re
 import sys
 from pathlib import Path
 
@@ -19,12 +18,11 @@ from torch import nn
 import losses
 from bench.batching import TokenizedTexts, tokenize
 from bench.embedders import encode_tokens
-from bench.encoders import Encoder, encoder_names, load_backbone
+from bench.encoders import Encoder, load_backbone
 from bench.errors import BenchError, RunFolderError
 from bench.metrics import predict as predict_rule
 from bench.records import read_json
-
-HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*")
+from bench.runfolder import check_manifest, frozen_source, inside, load_tensors
 
 
 class TrainedModel:
@@ -99,69 +97,13 @@ class TrainedModel:
         return out
 
 
-def _inside(run_dir: Path, path: Path, what: str) -> Path:
-    if not path.exists():
-        raise RunFolderError(f"{path} is missing: {what}; the run folder is incomplete")
-    if not path.resolve().is_relative_to(run_dir.resolve()):
-        raise RunFolderError(f"{path} points outside the run folder {run_dir}; refusing to load")
-    return path
-
-
-def _check_manifest(path: Path, m: dict) -> dict:
-    def need(key: str, ok) -> None:
-        if key not in m or not ok(m[key]):
-            raise RunFolderError(f"{path}: field {key!r} is missing or invalid, but got "
-                                 f"{m.get(key)!r:.80}; the file is damaged")
-
-    if not isinstance(m, dict):
-        raise RunFolderError(f"{path}: expected a JSON object, but got {type(m).__name__}")
-    need("format_version", lambda v: v == 1)
-    need("mode", lambda v: v in ("finetune", "frozen"))
-    need("pooling", lambda v: v in ("mean", "cls"))
-    need("label_names", lambda v: isinstance(v, list) and len(v) >= 2
-         and all(isinstance(x, str) for x in v))
-    n = len(m["label_names"])
-    need("multi_label", lambda v: isinstance(v, bool))
-    need("thresholds", lambda v: (v is None) if not m["multi_label"] else
-         isinstance(v, list) and len(v) == n and all(isinstance(x, (int, float)) for x in v))
-    for key in ("max_length", "head_hidden"):
-        need(key, lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1)
-    need("embedding_dim", lambda v: v is None or isinstance(v, int) and v >= 1)
-    need("objective", lambda v: isinstance(v, str))
-    need("hparams", lambda v: isinstance(v, dict))
-    need("encoder", lambda v: isinstance(v, str) and v != "")
-    return m
-
-
-def _frozen_source(path: Path, name: str) -> str:
-    """A registry name or Hub id: never a path from the run folder's own files."""
-    if name in encoder_names():
-        return name
-    if HUB_ID.fullmatch(name) and ".." not in name and not Path(name).exists():
-        return name
-    raise RunFolderError(
-        f"{path}: encoder {name!r} is neither a registered encoder nor a Hub id (org/name); "
-        "a run folder may not make the loader read other paths. If you trust this run, "
-        "name the encoder yourself: --encoder FOLDER (load_run(..., encoder=FOLDER))")
-
-
-def _load_tensors(path: Path, module: nn.Module, run_dir: Path, what: str) -> None:
-    from safetensors.torch import load_file
-
-    _inside(run_dir, path, what)
-    try:
-        module.load_state_dict(load_file(str(path)), strict=True)
-    except Exception as exc:  # damaged file, or shapes that do not match run.json
-        raise RunFolderError(f"{path}: cannot load {what} ({str(exc)[:200]})") from None
-
-
 def _build(run_dir: Path, m: dict, encoder_override: str | None):
     model_dir = run_dir / "model"
     frozen = m["mode"] == "frozen"
     if frozen:
-        name = encoder_override or _frozen_source(model_dir / "run.json", m["encoder"])
+        name = encoder_override or frozen_source(model_dir / "run.json", m["encoder"])
     else:
-        name = str(_inside(run_dir, model_dir / "encoder", "the fine-tuned encoder"))
+        name = str(inside(run_dir, model_dir / "encoder", "the fine-tuned encoder"))
     try:
         # a run folder holds safetensors only: a pickled .bin in it is never loaded
         tokenizer, backbone = load_backbone(name, trust_remote_code=False,
@@ -177,9 +119,9 @@ def _build(run_dir: Path, m: dict, encoder_override: str | None):
     if frozen:
         head = nn.Sequential(nn.Linear(hidden, m["head_hidden"]), nn.GELU(),
                              nn.Linear(m["head_hidden"], m["embedding_dim"] or hidden))
-        _load_tensors(model_dir / "head.safetensors", head, run_dir, "the frozen-mode head")
+        load_tensors(model_dir / "head.safetensors", head, run_dir, "the frozen-mode head")
     elif encoder.projection is not None:
-        _load_tensors(model_dir / "head.safetensors", encoder.projection, run_dir,
+        load_tensors(model_dir / "head.safetensors", encoder.projection, run_dir,
                       "the projection")
     dim = head[-1].out_features if frozen else encoder.output_dim
     try:
@@ -187,7 +129,7 @@ def _build(run_dir: Path, m: dict, encoder_override: str | None):
                                  embedding_dim=dim, multi_label=m["multi_label"], **m["hparams"])
     except ValueError as exc:
         raise RunFolderError(f"{model_dir / 'run.json'}: {exc}") from None
-    _load_tensors(model_dir / "objective.safetensors", objective, run_dir, "the objective")
+    load_tensors(model_dir / "objective.safetensors", objective, run_dir, "the objective")
     return encoder, tokenizer, head, objective
 
 
@@ -224,8 +166,8 @@ def load_run(path: str | Path, *, device: str = "auto", encoder: str | None = No
     if not (run_dir / "model").is_dir():
         raise RunFolderError(f"{run_dir / 'model'} is missing: the run was trained with "
                              "--no-save-model; rerun without --no-save-model to get a model")
-    manifest_path = _inside(run_dir, run_dir / "model" / "run.json", "the model manifest")
-    m = _check_manifest(manifest_path, read_json(manifest_path))
+    manifest_path = inside(run_dir, run_dir / "model" / "run.json", "the model manifest")
+    m = check_manifest(manifest_path, read_json(manifest_path))
     cfg = read_json(run_dir / "config.json") if (run_dir / "config.json").is_file() else {}
     dev = _device(device)
     enc, tokenizer, head, objective = _build(run_dir, m, encoder)
