@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.data.custom import read_utf8
+from bench.data.reader import read_utf8
 from bench.data.registry import DatasetSpec, register_dataset
 from bench.data.types import EmotionDataset, Split
 from bench.errors import DataError
