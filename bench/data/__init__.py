@@ -10,7 +10,8 @@ from pathlib import Path
 
 from bench.data import hub
 from bench.data.builtin import register_builtins
-from bench.data.custom import EXTENSIONS, load_custom
+from bench.data.custom import load_custom
+from bench.data.reader import EXTENSIONS
 from bench.data.registry import (
     DatasetSpec,
     dataset_names,
