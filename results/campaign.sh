@@ -20,7 +20,7 @@ python -m bench grid --mode finetune --seeds 0-2 --max-train 2000 --no-save-mode
 
 # 3. Low-resource study (frozen): test macro-F1 against the fraction of training data.
 python -m bench lowres --mode frozen --dataset goemotions --fractions 0.01,0.05,0.1,0.25,1.0 \
-  --seeds 3 --output-dir "$OUT"
+  --seeds 2 --output-dir "$OUT"
 
 # 4. Equal-budget Optuna sweep (the default campaign: all objectives, GoEmotions, frozen,
 #    10 completed trials each, then each best configuration retrained with 3 seeds).
