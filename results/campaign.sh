@@ -26,12 +26,6 @@ python -m bench lowres --mode frozen --dataset goemotions --fractions 0.01,0.05,
 #    10 completed trials each, then each best configuration retrained with 3 seeds).
 python -m bench sweep
 
-# 5. Ablation: is fine-tuned softmax held back by its classifier's learning rate (3e-5 with
-#    the default multiplier 1, while proxy-anchor's proxies get x100)? Same runs, x100.
-python -m bench grid --mode finetune --seeds 0-2 --max-train 2000 --no-save-model --quiet \
-  --datasets dair_emotion --losses softmax --hp lr_multiplier=100 --output-dir results/ablation/runs
-
-# 6. Tables (also into this folder's README) and figures from the records above.
+# 5. Tables (also into this folder's README) and figures from the records above.
 python -m bench report --readme results/README.md
-python -m bench report --runs results/ablation/runs --out results/ablation/tables
 python -m bench plot
