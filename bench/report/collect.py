@@ -28,7 +28,7 @@ from bench.records import METRICS_SCHEMA, read_json
 CONFIG_KEYS = ("loss", "dataset", "mode", "encoder", "seed", "max_train", "train_fraction", "tags")
 # Keys that never change a result, so they do not split a cell into variants.
 NOT_VARIANT = ("seed", "output_dir", "run_id", "save_model", "save_test_embeddings", "device",
-               "tags", "data_dir", "identity")
+               "tags", "data_dir", "identity", "score_test")
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,14 @@ class Run:
 
     @property
     def variant(self) -> str:
-        return json.dumps({k: v for k, v in self.config.items() if k not in NOT_VARIANT},
+        # through RunConfig, so records written before an option existed get its default
+        from bench.config import RunConfig
+
+        try:
+            full = RunConfig.from_dict(self.config).resolved().to_dict()
+        except (TypeError, ValueError):
+            full = self.config
+        return json.dumps({k: v for k, v in full.items() if k not in NOT_VARIANT},
                           sort_keys=True)
 
     @property
