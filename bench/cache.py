@@ -70,3 +70,15 @@ def store(key: dict, array: np.ndarray) -> None:
     atomic_save_file(array_path, save)
     atomic_write_json(meta_path, {"key": key, "sha256": hashlib.sha256(array.tobytes()).hexdigest(),
                                   "shape": list(array.shape)})
+
+
+def uncached_texts(cfg, ds) -> int:
+    """How many texts of `ds` have no cache entry yet for `cfg` (a quick estimate input:
+    the entries are not verified here)."""
+    missing = 0
+    for split in ("train", "dev", "test"):
+        texts = getattr(ds, split).texts
+        key = cache_key(encoder=cfg.encoder, pooling=cfg.pooling,
+                        max_length=cfg.max_length, texts=texts)
+        missing += 0 if _paths(key)[0].exists() else len(texts)
+    return missing

@@ -22,15 +22,7 @@ def trial_config(cfg: PerfConfig, loss: str, output_dir: str) -> RunConfig:
                      device=cfg.device, amp=cfg.amp, save_model=False, output_dir=output_dir)
 
 
-def missing_cache(run_cfg: RunConfig, ds) -> int:
-    """How many texts are not in the embedding cache yet (they will be encoded once)."""
-    n = 0
-    for split in ("train", "dev", "test"):
-        texts = getattr(ds, split).texts
-        key = cache.cache_key(encoder=run_cfg.encoder, pooling=run_cfg.pooling,
-                              max_length=run_cfg.max_length, texts=texts)
-        n += 0 if cache.load_cached(key) is not None else len(texts)
-    return n
+missing_cache = cache.uncached_texts  # texts that will be encoded once
 
 
 def measure_frozen(cfg: PerfConfig, device: torch.device) -> dict:

@@ -45,14 +45,7 @@ def trial_seconds(cfg: RunConfig, ds) -> float:
     return n * (cfg.epochs or 1) / FINETUNE_EXAMPLES_PER_S + evaluate
 
 
-def uncached_texts(cfg: RunConfig, ds) -> int:
-    missing = 0
-    for split in ("train", "dev", "test"):
-        texts = getattr(ds, split).texts
-        key = cache.cache_key(encoder=cfg.encoder, pooling=cfg.pooling,
-                              max_length=cfg.max_length, texts=texts)
-        missing += 0 if cache._paths(key)[0].exists() else len(texts)
-    return missing
+uncached_texts = cache.uncached_texts
 
 
 def plan_text(c: Campaign, ds, storage_url: str) -> str:
