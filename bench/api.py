@@ -17,7 +17,7 @@ from torch import nn
 
 import losses
 from bench.batching import TokenizedTexts, tokenize
-from bench.embedders import encode_tokens
+from bench.embedders import autocast, encode_tokens
 from bench.encoders import Encoder, load_backbone
 from bench.errors import BenchError, RunFolderError
 from bench.metrics import predict as predict_rule
@@ -29,10 +29,11 @@ class TrainedModel:
     """A reloaded run: embeddings, class scores and predictions exactly as at training time."""
 
     def __init__(self, *, run_dir: Path, manifest: dict, encoder: Encoder, tokenizer,
-                 head: nn.Module | None, objective, device: torch.device, amp: bool):
+                 head: nn.Module | None, objective, device: torch.device, amp: bool,
+                 cpu_bf16: bool = False):
         self.run_dir, self.manifest = run_dir, manifest
         self.encoder, self.tokenizer, self.head, self.objective = encoder, tokenizer, head, objective
-        self.device, self.amp = device, amp
+        self.device, self.amp, self.cpu_bf16 = device, amp, cpu_bf16
         self.label_names: tuple[str, ...] = tuple(manifest["label_names"])
         self.multi_label: bool = manifest["multi_label"]
         self.max_length: int = manifest["max_length"]
@@ -66,9 +67,10 @@ class TrainedModel:
         quiet = contextlib.nullcontext() if progress else contextlib.redirect_stderr(io.StringIO())
         with quiet:  # encode_tokens always draws a bar
             out = encode_tokens(self.encoder, tokens, batch_size=batch_size, device=self.device,
-                                amp=self.amp, pooled_only=frozen, desc="embed")
-        if frozen:
-            with torch.inference_mode():
+                                amp=self.amp, pooled_only=frozen, desc="embed",
+                                cpu_bf16=self.cpu_bf16)
+        if frozen:  # as FrozenEmbedder.embed did at training time
+            with torch.inference_mode(), autocast(self.device, False, self.cpu_bf16):
                 out = self.head(torch.from_numpy(out).to(self.device)).float().cpu().numpy()
         return out
 
@@ -176,4 +178,5 @@ def load_run(path: str | Path, *, device: str = "auto", encoder: str | None = No
             module.to(dev).eval()
     return TrainedModel(run_dir=run_dir, manifest=m, encoder=enc, tokenizer=tokenizer, head=head,
                         objective=objective, device=dev,
-                        amp=bool(cfg.get("amp", True)) if isinstance(cfg, dict) else True)
+                        amp=bool(cfg.get("amp", True)) if isinstance(cfg, dict) else True,
+                        cpu_bf16=isinstance(cfg, dict) and bool(cfg.get("cpu_bf16", False)))

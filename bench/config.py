@@ -16,6 +16,9 @@ MODE_DEFAULTS: dict[str, dict[str, Any]] = {
     "frozen": {"epochs": 15, "batch_size": 256, "lr": 1e-3, "weight_decay": 1e-4},
 }
 
+# Options added after records existed, with the value those records were run with.
+LATER_OPTIONS: dict[str, Any] = {"cpu_bf16": False}
+
 
 @dataclass(frozen=True)
 class RunConfig:
@@ -48,6 +51,7 @@ class RunConfig:
     test_file: str | None = None
     device: str = "auto"
     amp: bool = True
+    cpu_bf16: bool = False  # bf16 autocast on CPU: fast with AMX/AVX512-BF16, last digits differ
     trust_remote_code: bool = False
     save_model: bool = True
     save_test_embeddings: bool = False
@@ -86,6 +90,10 @@ class RunConfig:
     def identity_hash(self) -> str:
         """Hash of everything that changes the result (not where it is written)."""
         d = self.resolved().to_dict()
+        # options added later are hashed only when set, so older records keep their identity
+        for k, legacy in LATER_OPTIONS.items():
+            if d[k] == legacy:
+                d.pop(k)
         for k in ("output_dir", "run_id", "save_model", "save_test_embeddings", "device", "tags",
                   "data_dir", "score_test"):
             d.pop(k)

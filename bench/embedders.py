@@ -12,10 +12,13 @@ from bench.batching import TokenizedTexts, sorted_batches
 from bench.encoders import Encoder
 
 
-def autocast(device: torch.device, enabled: bool):
+def autocast(device: torch.device, enabled: bool, cpu_bf16: bool = False):
+    """Mixed precision on CUDA when `enabled`; on CPU only when asked (`cpu_bf16`)."""
     if enabled and device.type == "cuda":
         dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
         return torch.autocast("cuda", dtype=dtype)
+    if cpu_bf16 and device.type == "cpu":
+        return torch.autocast("cpu", dtype=torch.bfloat16)
     return torch.autocast(device.type, enabled=False)
 
 
@@ -23,7 +26,7 @@ def autocast(device: torch.device, enabled: bool):
 def encode_tokens(encoder: Encoder, tokens: TokenizedTexts, *, batch_size: int,
                   device: torch.device, amp: bool = True, pooled_only: bool = False,
                   desc: str = "encode", index: np.ndarray | None = None,
-                  progress: bool = True) -> np.ndarray:
+                  progress: bool = True, cpu_bf16: bool = False) -> np.ndarray:
     """Embed texts in longest-first batches (little padding), returned in input order."""
     was_training = encoder.training
     encoder.eval()
@@ -34,7 +37,7 @@ def encode_tokens(encoder: Encoder, tokens: TokenizedTexts, *, batch_size: int,
                disable=not progress)
     for rows in sorted_batches(tokens.lengths[index], batch_size):
         batch = {k: v.to(device, non_blocking=True) for k, v in tokens.batch(index[rows]).items()}
-        with autocast(device, amp):
+        with autocast(device, amp, cpu_bf16):
             hidden = encoder.backbone(**batch).last_hidden_state
             pooled = encoder.pool(hidden, batch["attention_mask"])
             emb = pooled if pooled_only else encoder.head(pooled)
@@ -47,9 +50,10 @@ def encode_tokens(encoder: Encoder, tokens: TokenizedTexts, *, batch_size: int,
 
 class FinetuneEmbedder(nn.Module):
     def __init__(self, encoder: Encoder, tokens: dict[str, TokenizedTexts], *,
-                 device: torch.device, eval_batch_size: int, amp: bool):
+                 device: torch.device, eval_batch_size: int, amp: bool, cpu_bf16: bool = False):
         super().__init__()
         self.encoder = encoder
+        self.cpu_bf16 = cpu_bf16
         self.tokens = tokens
         self.device = device
         self.eval_batch_size = eval_batch_size
@@ -62,12 +66,13 @@ class FinetuneEmbedder(nn.Module):
     def train_embed(self, index: np.ndarray) -> torch.Tensor:
         batch = {k: v.to(self.device, non_blocking=True)
                  for k, v in self.tokens["train"].batch(index).items()}
-        with autocast(self.device, self.amp):
+        with autocast(self.device, self.amp, self.cpu_bf16):
             return self.encoder(**batch).float()
 
     def embed(self, split: str, index: np.ndarray | None = None) -> torch.Tensor:
         out = encode_tokens(self.encoder, self.tokens[split], batch_size=self.eval_batch_size,
-                            device=self.device, amp=self.amp, desc=f"embed {split}", index=index)
+                            device=self.device, amp=self.amp, desc=f"embed {split}", index=index,
+                            cpu_bf16=self.cpu_bf16)
         return torch.from_numpy(out)
 
 
@@ -75,8 +80,9 @@ class FrozenEmbedder(nn.Module):
     """An MLP head over cached embeddings; the encoder never runs during training."""
 
     def __init__(self, features: dict[str, np.ndarray], *, hidden: int, out_dim: int,
-                 device: torch.device | None = None):
+                 device: torch.device | None = None, cpu_bf16: bool = False):
         super().__init__()
+        self.cpu_bf16 = cpu_bf16
         # a few hundred MB at most: keep them where the head runs, so batches never travel
         self.device = device or torch.device("cpu")
         self.features = {k: torch.from_numpy(v).to(self.device) for k, v in features.items()}
@@ -85,7 +91,8 @@ class FrozenEmbedder(nn.Module):
         self.lengths = None
 
     def train_embed(self, index: np.ndarray) -> torch.Tensor:
-        return self.head(self.features["train"][torch.from_numpy(index).to(self.device)])
+        with autocast(self.device, False, self.cpu_bf16):
+            return self.head(self.features["train"][torch.from_numpy(index).to(self.device)]).float()
 
     @torch.inference_mode()
     def embed(self, split: str, index: np.ndarray | None = None) -> torch.Tensor:
@@ -93,6 +100,7 @@ class FrozenEmbedder(nn.Module):
         x = x if index is None else x[torch.from_numpy(index).to(self.device)]
         was_training = self.training
         self.eval()
-        out = torch.cat([self.head(x[i:i + 8192]) for i in range(0, len(x), 8192)])
+        with autocast(self.device, False, self.cpu_bf16):
+            out = torch.cat([self.head(x[i:i + 8192]).float() for i in range(0, len(x), 8192)])
         self.train(was_training)
         return out.clone().cpu()

@@ -91,7 +91,8 @@ def build_embedder(cfg: RunConfig, ds: EmotionDataset, device: torch.device, fea
         features = features if features is not None else frozen_features(cfg, ds, device)
         out_dim = cfg.embedding_dim or features["train"].shape[1]
         torch.manual_seed(cfg.seed)
-        embedder = FrozenEmbedder(features, hidden=cfg.head_hidden, out_dim=out_dim, device=device)
+        embedder = FrozenEmbedder(features, hidden=cfg.head_hidden, out_dim=out_dim, device=device,
+                                  cpu_bf16=cfg.cpu_bf16)
         return embedder.to(device), None
     tokenizer, model = load_backbone(cfg.encoder, trust_remote_code=cfg.trust_remote_code)
     tokens = {s: tokenize(getattr(ds, s).texts, tokenizer, cfg.max_length)
@@ -99,7 +100,8 @@ def build_embedder(cfg: RunConfig, ds: EmotionDataset, device: torch.device, fea
     torch.manual_seed(cfg.seed)
     encoder = Encoder(model, pooling=cfg.pooling, embedding_dim=cfg.embedding_dim).to(device)
     embedder = FinetuneEmbedder(encoder, tokens, device=device,
-                                eval_batch_size=cfg.eval_batch_size, amp=cfg.amp)
+                                eval_batch_size=cfg.eval_batch_size, amp=cfg.amp,
+                                cpu_bf16=cfg.cpu_bf16)
     return embedder, tokenizer
 
 

@@ -65,13 +65,19 @@ def dev_macro_f1(scores: np.ndarray, ds) -> float:
     return classification_metrics(pred, ds.dev.labels, ds.label_names)["macro_f1"]
 
 
+def adamw_kernel(device: torch.device) -> dict:
+    # fused: one pass over params, grads and moments; measured 5x faster than foreach on
+    # MiniLM's 22.7M parameters on CPU, with equal updates (results/perf, `--levers foreach`)
+    return {"fused": True} if device.type in ("cpu", "cuda") else {"foreach": True}
+
+
 def make_optimizer(embedder, objective, cfg: RunConfig, steps: int):
     groups = [{"params": [p for p in embedder.parameters() if p.requires_grad],
                "lr": cfg.lr, "weight_decay": cfg.weight_decay}]
     own = objective.objective_parameters()
     if own:
         groups.append({"params": own, "lr": cfg.lr * objective.lr_multiplier, "weight_decay": 0.0})
-    opt = torch.optim.AdamW(groups, lr=cfg.lr, foreach=True)
+    opt = torch.optim.AdamW(groups, lr=cfg.lr, **adamw_kernel(groups[0]["params"][0].device))
     warmup = max(1, int(cfg.warmup_ratio * steps))
 
     def schedule(step: int) -> float:  # linear warm-up, then linear decay to zero

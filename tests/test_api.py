@@ -46,6 +46,10 @@ def runs(tiny_encoder, tmp_path_factory) -> dict:
                            embedding_dim=16, **common),
         "multi_frozen": RunConfig(loss="proxy_nca", dataset=str(multi), label_sep=",",
                                   mode="frozen", embedding_dim=8, **common),
+        "bf16": RunConfig(loss="supcon", dataset=str(single), mode="finetune", cpu_bf16=True,
+                          **common),
+        "bf16_frozen": RunConfig(loss="softmax", dataset=str(multi), label_sep=",",
+                                 mode="frozen", cpu_bf16=True, **common),
         "nomodel": RunConfig(loss="softmax", dataset=str(single), mode="frozen",
                              save_model=False, **common),
     }
@@ -59,7 +63,8 @@ def _load(runs, key, tiny_encoder):
     return load_run(run_dir, device="cpu", encoder=tiny_encoder if "frozen" in key else None)
 
 
-@pytest.mark.parametrize("key", ["finetune", "frozen", "multi", "multi_frozen"])
+@pytest.mark.parametrize("key", ["finetune", "frozen", "multi", "multi_frozen", "bf16",
+                                 "bf16_frozen"])
 def test_reloaded_predictions_equal_training_time(runs, key, tiny_encoder):
     run_dir, cfg = runs[key]
     model = _load(runs, key, tiny_encoder)

@@ -141,6 +141,16 @@ def test_input_errors(name):
         obj.scores(x[:, :-1])
 
 
+def test_finite_embeddings_whose_sum_overflows_are_accepted():
+    # the finiteness check sums first; a sum of finite values can still overflow to inf
+    x, y = batch(False)
+    huge = torch.full_like(x, 3e38)
+    assert not torch.isfinite(huge.sum())
+    make("softmax").scores(huge)  # no error
+    with pytest.raises(ValueError, match="finite"):
+        make("softmax")(huge.masked_fill(x > 2, math.nan), y)
+
+
 @pytest.mark.parametrize("dtype", [torch.float32, torch.int64, torch.bool])
 def test_multi_hot_dtypes_accepted(dtype):
     x, y = batch(True)

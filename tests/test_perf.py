@@ -28,7 +28,7 @@ def test_perf_end_to_end_writes_every_section(tmp_path, tiny_encoder, capsys):
     csv = write_csv(tmp_path / "toy.csv", 30)
     out = tmp_path / "perf" / "record.json"
     skip = [] if HAS_ACCELERATE else ["--skip", "trainer"]
-    assert main(tiny_args(csv, tiny_encoder, out, "--levers", "fused", *skip)) == 0
+    assert main(tiny_args(csv, tiny_encoder, out, "--levers", "foreach", *skip)) == 0
     record = json.loads(out.read_text())
     assert record["schema_version"] == 1
     assert {"cpu_model", "cpu_count", "torch_threads", "torch", "load_average"} <= set(
@@ -42,8 +42,8 @@ def test_perf_end_to_end_writes_every_section(tmp_path, tiny_encoder, capsys):
         assert record["training"]["ratio"] == pytest.approx(
             bench["examples_per_second"] / trainer["examples_per_second"])
         assert record["flops"]["trainer"]["gflops"] > 0
-    # the fused optimiser is a lever only if it trains exactly like the baseline
-    assert record["levers"]["fused"]["max_loss_diff"] < 1e-5
+    # the foreach optimiser is a lever only if it trains exactly like the baseline
+    assert record["levers"]["foreach"]["max_loss_diff"] < 1e-5
     assert record["levers"]["baseline"]["ratio"] == 1.0
     enc = record["encoding"]
     assert enc["texts"] == 32 and enc["max_abs_diff"] < 1e-4 and enc["ratio"] > 0

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 import losses
 from bench.cli import main
+from bench.config import RunConfig
 from bench.runner import run
 from tests.helpers import quick_config, write_csv
 
@@ -140,3 +143,17 @@ def test_grid_bad_seeds_is_a_clear_error():
 
     with pytest.raises(BenchError, match="--seeds expects"):
         parse_seeds("a-b")
+
+
+def test_cpu_bf16_is_recorded_and_only_then_changes_the_identity(toy_csv, tiny_encoder, tmp_path):
+    base = quick_config(toy_csv, tiny_encoder, tmp_path, mode="finetune")
+    fast = dataclasses.replace(base, cpu_bf16=True)
+    # records written before the option existed lack the key: same identity as the default
+    legacy = base.to_dict()
+    legacy.pop("cpu_bf16")
+    assert RunConfig.from_dict(legacy).identity_hash() == base.identity_hash()
+    assert fast.identity_hash() != base.identity_hash()
+    out = run(fast, progress=False)
+    config = json.loads((Path(out.run_dir) / "config.json").read_text())
+    assert config["cpu_bf16"] is True
+    assert 0.0 <= out.metrics["test"]["macro_f1"] <= 1.0

@@ -31,7 +31,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--frozen-epochs", type=int, help="default: frozen mode's default (15)")
     p.add_argument("--frozen-losses", type=_names, default=(), help="comma list; default all")
     p.add_argument("--levers", type=_names, default=(),
-                   help="bench-step variants to compare with it: fused, threads=N")
+                   help="bench-step variants to compare with it: foreach, threads=N")
     p.add_argument("--skip", type=_names, default=(), help=f"comma list of {', '.join(SECTIONS)}")
     p.add_argument("--threads", type=int, help="torch.set_num_threads for the whole run")
     p.add_argument("--device", default="auto")

@@ -44,8 +44,8 @@ class PerfConfig:
             raise ValueError(f"warmup must be >= 1, but got {self.warmup=}")
         for lever in self.levers:
             name, _, value = lever.partition("=")
-            if not (lever == "fused" or (name == "threads" and value.isdigit() and int(value))):
-                raise ValueError(f"unknown lever {lever!r}: use fused or threads=N (N >= 1)")
+            if not (lever == "foreach" or (name == "threads" and value.isdigit() and int(value))):
+                raise ValueError(f"unknown lever {lever!r}: use foreach or threads=N (N >= 1)")
         unknown = set(self.skip) - set(SECTIONS)
         if unknown:
             raise ValueError(f"skip names must be among {SECTIONS}, but got {sorted(unknown)}")

@@ -46,8 +46,8 @@ def lever_variants(levers: tuple[str, ...], side, cfg: PerfConfig) -> dict[str, 
     variants = {"baseline": lambda r: run_bench(side, cfg)}
     for lever in levers:
         name, _, value = lever.partition("=")
-        if name == "fused":
-            variants[lever] = lambda r: run_bench(side, cfg, optimizer_kind="fused")
+        if name == "foreach":
+            variants[lever] = lambda r: run_bench(side, cfg, optimizer_kind="foreach")
         else:  # PerfConfig has checked the names: threads=N
             variants[lever] = with_threads(int(value))
     return variants
