@@ -46,9 +46,11 @@ class SupCon(Objective):
         pos, _ = pair_masks(self.label_mask(targets))
         self_mask = torch.eye(len(x), dtype=torch.bool, device=x.device)
         # Finite fill (not -inf) for self: a 1-example batch must not yield logsumexp([-inf]).
-        denom = torch.logsumexp(logits.masked_fill(self_mask, -1e9), dim=1, keepdim=True)
-        log_prob = logits - denom
+        denom = torch.logsumexp(logits.masked_fill(self_mask, -1e9), dim=1)
+        # mean over P(i) of (s_ip/t - denom_i) = sum_p w_ip s_ip/t - denom_i with w = 1/|P(i)|:
+        # no (N, N) log-probability matrix, forward or backward
         num_pos = pos.sum(dim=1)
-        mean_log_prob_pos = (log_prob * pos).sum(dim=1) / num_pos.clamp(min=1)
         has_pos = num_pos > 0
-        return -(mean_log_prob_pos * has_pos).sum() / has_pos.sum().clamp(min=1)
+        weights = pos / num_pos.clamp(min=1).unsqueeze(1)
+        per_anchor = (logits * weights).sum(dim=1) - denom
+        return -(per_anchor * has_pos).sum() / has_pos.sum().clamp(min=1)

@@ -27,7 +27,7 @@ def tiny_args(csv, encoder, out, *extra) -> list[str]:
 def test_perf_end_to_end_writes_every_section(tmp_path, tiny_encoder, capsys):
     csv = write_csv(tmp_path / "toy.csv", 30)
     out = tmp_path / "perf" / "record.json"
-    skip = [] if HAS_ACCELERATE else ["--skip", "trainer"]
+    skip = [] if HAS_ACCELERATE else ["--skip", "trainer,quality"]
     assert main(tiny_args(csv, tiny_encoder, out, "--levers", "foreach", *skip)) == 0
     record = json.loads(out.read_text())
     assert record["schema_version"] == 1
@@ -42,6 +42,14 @@ def test_perf_end_to_end_writes_every_section(tmp_path, tiny_encoder, capsys):
         assert record["training"]["ratio"] == pytest.approx(
             bench["examples_per_second"] / trainer["examples_per_second"])
         assert record["flops"]["trainer"]["gflops"] > 0
+        q = record["quality"]  # one epoch of 64 texts in batches of 8, both sides
+        assert q["train_texts"] == 64 and q["steps"] == 8 and q["dev_texts"] >= 1
+        assert q["hyperparameters"]["learning_rate"] == 3e-5
+        for side in ("bench", "trainer"):
+            assert 0 <= q[side]["dev_macro_f1"] <= 1 and q[side]["examples_per_second"] > 0
+        lo, hi = q["difference_ci95"]
+        assert lo <= hi and q["difference"] == pytest.approx(
+            q["bench"]["dev_macro_f1"] - q["trainer"]["dev_macro_f1"])
     # the foreach optimiser is a lever only if it trains exactly like the baseline
     assert record["levers"]["foreach"]["max_loss_diff"] < 1e-5
     assert record["levers"]["baseline"]["ratio"] == 1.0
@@ -111,3 +119,17 @@ def test_builtin_dataset_without_data_folder_says_what_to_do(monkeypatch):
     monkeypatch.delenv("BENCH_DATA_DIR", raising=False)
     with pytest.raises(DataError, match="export BENCH_DATA_DIR"):
         load_texts(PerfConfig(dataset="goemotions"))
+
+
+def test_quality_macro_f1_equals_sklearn():
+    import numpy as np
+    from sklearn.metrics import f1_score
+
+    from bench.perf.quality import macro_f1, paired_bootstrap
+
+    rng = np.random.default_rng(0)
+    gold, pred = rng.integers(0, 5, 300), rng.integers(0, 4, 300)
+    assert macro_f1(pred, gold, 6) == pytest.approx(f1_score(gold, pred, average="macro"))
+    point = 1 - f1_score(gold, pred, average="macro")  # perfect predictions minus random ones
+    lo, hi = paired_bootstrap(gold, pred, gold, 6, reps=200)
+    assert lo < point < hi and hi - lo < 0.2

@@ -36,6 +36,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--threads", type=int, help="torch.set_num_threads for the whole run")
     p.add_argument("--device", default="auto")
     p.add_argument("--no-amp", action="store_true", help="full precision on CUDA too")
+    p.add_argument("--cpu-bf16", action="store_true",
+                   help="bf16 autocast on CPU for both training sides and frozen trials")
+    p.add_argument("--quality-dev-texts", type=int, default=2000,
+                   help="dev texts the quality section classifies after its one-epoch runs")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", default=DEFAULT_JSON, help=f"where to write the record ({DEFAULT_JSON})")
 
@@ -50,7 +54,8 @@ def config_from_args(args: argparse.Namespace):
             warmup=args.warmup, rounds=args.rounds, encode_texts=args.encode_texts,
             frozen_epochs=args.frozen_epochs, frozen_losses=tuple(args.frozen_losses),
             levers=tuple(args.levers), skip=frozenset(args.skip), threads=args.threads,
-            device=args.device, amp=not args.no_amp, seed=args.seed)
+            device=args.device, amp=not args.no_amp, cpu_bf16=args.cpu_bf16,
+            quality_dev_texts=args.quality_dev_texts, seed=args.seed)
     except ValueError as exc:
         raise BenchError(str(exc)) from None
 

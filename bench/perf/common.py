@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-SECTIONS = ("train", "trainer", "encode", "frozen", "flops", "levers")
+SECTIONS = ("train", "trainer", "encode", "frozen", "flops", "levers", "quality")
 
 
 @dataclass(frozen=True)
@@ -34,10 +34,13 @@ class PerfConfig:
     threads: int | None = None
     device: str = "auto"
     amp: bool = True
+    cpu_bf16: bool = False  # bf16 autocast on CPU for both training sides (Trainer: bf16=True)
+    quality_dev_texts: int = 2000
     seed: int = 0
 
     def __post_init__(self) -> None:
-        for name in ("texts", "batch_size", "max_length", "steps", "rounds", "encode_texts"):
+        for name in ("texts", "batch_size", "max_length", "steps", "rounds", "encode_texts",
+                     "quality_dev_texts"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, but got {name}={getattr(self, name)}")
         if self.warmup < 1:  # the Trainer's clock needs the end of a warm-up step as its start
@@ -116,8 +119,8 @@ class PerfData:
     num_classes: int
 
 
-def load_texts(cfg: PerfConfig) -> PerfData:
-    """A seeded random subset of the training split, one class per text."""
+def load_texts(cfg: PerfConfig, split: str = "train", n: int | None = None) -> PerfData:
+    """A seeded random subset of `n` texts of a split (default cfg.texts), one class per text."""
     from bench.batching import primary_labels
     from bench.data import dataset_names, load_dataset
     from bench.errors import DataError
@@ -130,8 +133,9 @@ def load_texts(cfg: PerfConfig) -> PerfData:
         ds = load_dataset(cfg.dataset, data_dir=data_dir)
     except DataError as exc:
         raise DataError(f"perf needs the {cfg.dataset!r} training texts: {exc}") from exc
+    part = getattr(ds, split)
     rng = np.random.default_rng(cfg.seed)
-    n = min(cfg.texts, len(ds.train))
-    idx = np.sort(rng.choice(len(ds.train), n, replace=False))
-    labels = primary_labels(ds.train.labels[idx], rng)
-    return PerfData(tuple(ds.train.texts[i] for i in idx), labels.astype(np.int64), ds.num_classes)
+    n = min(cfg.texts if n is None else n, len(part))
+    idx = np.sort(rng.choice(len(part), n, replace=False))
+    labels = primary_labels(part.labels[idx], rng)
+    return PerfData(tuple(part.texts[i] for i in idx), labels.astype(np.int64), ds.num_classes)

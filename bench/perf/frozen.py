@@ -1,4 +1,5 @@
-"""Frozen-mode trial cost: one full `bench.runner.run` per objective on cached embeddings."""
+"""Frozen-mode trial cost: one `bench.runner.run` per objective on cached embeddings, set up
+as a sweep trial is (no model saved, test never scored), in one process as a sweep worker."""
 
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ def trial_config(cfg: PerfConfig, loss: str, output_dir: str) -> RunConfig:
     return RunConfig(loss=loss, dataset=cfg.dataset, mode="frozen", encoder=cfg.encoder,
                      max_length=cfg.max_length, epochs=cfg.frozen_epochs, seed=cfg.seed,
                      data_dir=cfg.data_dir or os.environ.get("BENCH_DATA_DIR"),
-                     device=cfg.device, amp=cfg.amp, save_model=False, output_dir=output_dir)
+                     device=cfg.device, amp=cfg.amp, cpu_bf16=cfg.cpu_bf16, save_model=False,
+                     score_test=False, output_dir=output_dir)
 
 
 missing_cache = cache.uncached_texts  # texts that will be encoded once
@@ -36,6 +38,7 @@ def measure_frozen(cfg: PerfConfig, device: torch.device) -> dict:
         start = time.perf_counter()
         features = frozen_features(first, ds, device)
         feature_seconds = time.perf_counter() - start
+        torch.optim.AdamW([torch.zeros(1)])  # its first use imports torch._dynamo (~1.5 s) once
         trials = {}
         for name in names:
             out = run(trial_config(cfg, name, tmp), features=features, progress=False)

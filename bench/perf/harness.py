@@ -77,7 +77,7 @@ def run_perf(cfg: PerfConfig) -> dict:
         torch.set_num_threads(cfg.threads)
     record = {"schema_version": SCHEMA_VERSION, "config": _config(cfg),
               "machine": machine_info(device)}
-    if any(cfg.wants(s) for s in ("train", "trainer", "encode", "flops", "levers")):
+    if any(cfg.wants(s) for s in ("train", "trainer", "encode", "flops", "levers", "quality")):
         from bench.perf.train_bench import build_bench, run_bench
 
         data = load_texts(cfg)
@@ -86,10 +86,11 @@ def run_perf(cfg: PerfConfig) -> dict:
         variants = {}
         if cfg.wants("train"):
             variants["bench"] = lambda r: run_bench(side, cfg)
-        if cfg.wants("trainer"):
+        if cfg.wants("trainer") or cfg.wants("quality"):
             from bench.perf.train_hf import build_hf, run_hf
 
             hf = build_hf(cfg, data)
+        if cfg.wants("trainer"):
             variants["trainer"] = lambda r: run_hf(hf, cfg, device)
         if variants:
             training = {k: pooled(v) for k, v in alternate(variants, cfg.rounds).items()}
@@ -106,6 +107,10 @@ def run_perf(cfg: PerfConfig) -> dict:
                                                   data.texts, cfg, device)
         if cfg.wants("flops"):
             record["flops"] = measure_flops(side, record.get("training", {}), cfg, device)
+        if cfg.wants("quality"):  # last: it leaves both models trained
+            from bench.perf.quality import measure_quality
+
+            record["quality"] = measure_quality(side, hf, data, cfg, device)
     if cfg.wants("frozen"):
         from bench.perf.frozen import measure_frozen
 
@@ -118,8 +123,8 @@ def run_perf(cfg: PerfConfig) -> dict:
 
 
 def measure_flops(side, training: dict, cfg: PerfConfig, device: torch.device) -> dict:
-    amp_cuda = cfg.amp and device.type == "cuda"
-    peak = matmul_peak(device, dtype=torch.bfloat16 if amp_cuda else torch.float32)
+    half = (cfg.amp and device.type == "cuda") or (cfg.cpu_bf16 and device.type == "cpu")
+    peak = matmul_peak(device, dtype=torch.bfloat16 if half else torch.float32)
     dims = encoder_dims(side.embedder.encoder.backbone)
     out = {"peak": peak, "encoder": dims}
     for name in ("bench", "trainer"):

@@ -39,6 +39,16 @@ def format_table(record: dict) -> str:
             if name in fl:
                 lines.append(_row(f"  train step, {name}", f"{fl[name]['gflops']:.1f} GFLOP/s",
                                   f"{100 * fl[name]['share_of_peak']:.1f}% of peak"))
+    q = record.get("quality")
+    if q:
+        lines.append(f"one epoch over the {q['train_texts']} texts ({q['steps']} steps), "
+                     f"then {q['dev_texts']} dev texts:")
+        for name in ("bench", "trainer"):
+            lines.append(_row(f"  dev macro-F1, {name}", f"{q[name]['dev_macro_f1']:.4f}",
+                              f"{q[name]['examples_per_second']:.1f} ex/s over the epoch"))
+        lo, hi = q["difference_ci95"]
+        lines.append(_row("  difference bench - Trainer", f"{q['difference']:+.4f}",
+                          f"95% paired bootstrap [{lo:+.4f}, {hi:+.4f}]"))
     fr = record.get("frozen")
     if fr:
         lines.append(f"frozen trials ({fr['train_rows']} train rows, {fr['epochs']} epochs max):")

@@ -41,10 +41,11 @@ def build_bench(cfg: PerfConfig, data: PerfData, device: torch.device) -> BenchS
     torch.manual_seed(cfg.seed)
     encoder = Encoder(model, pooling="mean").to(device)
     embedder = FinetuneEmbedder(encoder, {"train": tokens}, device=device,
-                                eval_batch_size=128, amp=cfg.amp)
+                                eval_batch_size=128, amp=cfg.amp, cpu_bf16=cfg.cpu_bf16)
     objective = losses.build("softmax", num_classes=data.num_classes, multi_label=False,
                              embedding_dim=encoder.output_dim).to(device)
     run_cfg = RunConfig(loss="softmax", dataset=cfg.dataset, mode="finetune", amp=cfg.amp,
+                        cpu_bf16=cfg.cpu_bf16,
                         batch_size=cfg.batch_size, max_length=cfg.max_length).resolved()
     initial = copy.deepcopy((embedder.state_dict(), objective.state_dict()))
     return BenchSide(embedder, objective, tokens, tokenizer, torch.from_numpy(data.labels), initial, run_cfg)

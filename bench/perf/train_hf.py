@@ -92,20 +92,22 @@ class _Clock:
         return StepClock()
 
 
-def run_hf(side: HFSide, cfg: PerfConfig, device: torch.device) -> dict:
+def run_hf(side: HFSide, cfg: PerfConfig, device: torch.device,
+           overrides: dict | None = None) -> dict:
+    """Train warmup + steps steps from the initial weights; `overrides` go to TrainingArguments."""
     from transformers import DataCollatorWithPadding, Trainer, TrainingArguments
     from transformers.trainer_callback import PrinterCallback
 
     side.model.load_state_dict(side.initial)
     clock = _Clock(device)
     use_amp = cfg.amp and device.type == "cuda"  # same precision as bench's side
+    bf16 = (use_amp and torch.cuda.is_bf16_supported()) or (cfg.cpu_bf16 and device.type == "cpu")
     with tempfile.TemporaryDirectory(prefix="bench-perf-") as tmp:
         args = TrainingArguments(
             output_dir=tmp, per_device_train_batch_size=cfg.batch_size,
             max_steps=cfg.warmup + cfg.steps, report_to="none", save_strategy="no",
             eval_strategy="no", disable_tqdm=True, seed=cfg.seed, use_cpu=device.type != "cuda",
-            bf16=use_amp and torch.cuda.is_bf16_supported(),
-            fp16=use_amp and not torch.cuda.is_bf16_supported(), logging_strategy="no")
+            bf16=bf16, fp16=use_amp and not bf16, logging_strategy="no", **(overrides or {}))
         trainer = Trainer(model=side.model, args=args, train_dataset=side.dataset,
                           data_collator=clock.collator(DataCollatorWithPadding(side.tokenizer)),
                           callbacks=[clock.callback()])
