@@ -54,6 +54,7 @@ class FinetuneEmbedder(nn.Module):
         super().__init__()
         self.encoder = encoder
         self.cpu_bf16 = cpu_bf16
+        self.progress = True
         self.tokens = tokens
         self.device = device
         self.eval_batch_size = eval_batch_size
@@ -72,7 +73,7 @@ class FinetuneEmbedder(nn.Module):
     def embed(self, split: str, index: np.ndarray | None = None) -> torch.Tensor:
         out = encode_tokens(self.encoder, self.tokens[split], batch_size=self.eval_batch_size,
                             device=self.device, amp=self.amp, desc=f"embed {split}", index=index,
-                            cpu_bf16=self.cpu_bf16)
+                            cpu_bf16=self.cpu_bf16, progress=self.progress)
         return torch.from_numpy(out)
 
 

@@ -157,3 +157,8 @@ def test_cpu_bf16_is_recorded_and_only_then_changes_the_identity(toy_csv, tiny_e
     config = json.loads((Path(out.run_dir) / "config.json").read_text())
     assert config["cpu_bf16"] is True
     assert 0.0 <= out.metrics["test"]["macro_f1"] <= 1.0
+
+
+def test_quiet_finetune_run_draws_no_progress_bars(toy_csv, tiny_encoder, tmp_path, capsys):
+    run(quick_config(toy_csv, tiny_encoder, tmp_path, mode="finetune"), progress=False)
+    assert "embed" not in capsys.readouterr().err
