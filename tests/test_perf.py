@@ -89,6 +89,10 @@ def test_alternate_flips_order_each_round():
                      "b": lambda r: seen.append(("b", r)) or {"r": r}}, 3)
     assert seen == [("a", 0), ("b", 0), ("b", 1), ("a", 1), ("a", 2), ("b", 2)]
     assert out["a"] == [{"r": 0}, {"r": 1}, {"r": 2}]
+    seen.clear()  # a warm-up round runs every variant once and is not recorded
+    out = alternate({"a": lambda r: seen.append(("a", r)) or {"r": r},
+                     "b": lambda r: seen.append(("b", r)) or {"r": r}}, 1, warm=True)
+    assert seen == [("a", -1), ("b", -1), ("a", 0), ("b", 0)] and out["b"] == [{"r": 0}]
 
 
 @pytest.mark.parametrize("option, value, message", [

@@ -63,9 +63,17 @@ def sync(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
-def alternate(variants: dict[str, Callable[[int], dict]], rounds: int) -> dict[str, list[dict]]:
-    """Run each variant once per round; the order flips every round (ABBA...)."""
+def alternate(variants: dict[str, Callable[[int], dict]], rounds: int, *,
+              warm: bool = False) -> dict[str, list[dict]]:
+    """Run each variant once per round; the order flips every round (ABBA...).
+
+    `warm` first runs every variant once unmeasured: on CUDA each new batch shape costs
+    kernel selection, which would otherwise land in whichever variant meets it first.
+    """
     names = list(variants)
+    if warm:
+        for name in names:
+            variants[name](-1)
     out: dict[str, list[dict]] = {n: [] for n in names}
     for r in range(rounds):
         for name in names if r % 2 == 0 else names[::-1]:

@@ -57,7 +57,7 @@ def measure_encoding(encoder: Encoder, tokenizer, texts, cfg: PerfConfig,
             pooled_only=True, desc="perf encode")),
         "naive": timed("naive", lambda: naive_encode(
             encoder, fixed, batch_size=cfg.batch_size, device=device, seed=cfg.seed)),
-    }, cfg.rounds)
+    }, cfg.rounds, warm=device.type == "cuda")
     bench, naive = rate(rounds["bench"]), rate(rounds["naive"])
     return {
         "texts": len(texts),

@@ -54,7 +54,8 @@ def lever_variants(levers: tuple[str, ...], side, cfg: PerfConfig) -> dict[str, 
 
 
 def measure_levers(side, cfg: PerfConfig) -> dict:
-    rounds = alternate(lever_variants(cfg.levers, side, cfg), cfg.rounds)
+    rounds = alternate(lever_variants(cfg.levers, side, cfg), cfg.rounds,
+                       warm=side.embedder.device.type == "cuda")
     base = pooled(rounds["baseline"])
     base_losses = rounds["baseline"][0]["losses"]
     out = {}
@@ -93,7 +94,8 @@ def run_perf(cfg: PerfConfig) -> dict:
         if cfg.wants("trainer"):
             variants["trainer"] = lambda r: run_hf(hf, cfg, device)
         if variants:
-            training = {k: pooled(v) for k, v in alternate(variants, cfg.rounds).items()}
+            rounds = alternate(variants, cfg.rounds, warm=device.type == "cuda")
+            training = {k: pooled(v) for k, v in rounds.items()}
             if len(training) == 2:
                 training["ratio"] = (training["bench"]["examples_per_second"]
                                      / training["trainer"]["examples_per_second"])
