@@ -10,7 +10,3 @@ common=(--mode finetune --seeds 0-2 --max-train 2000 --no-save-model --quiet
         --datasets dair_emotion --losses softmax,proxy_anchor,supcon)
 python -m bench grid "${common[@]}" --output-dir results/perf/equivalence/fp32
 python -m bench grid "${common[@]}" --cpu-bf16 --output-dir results/perf/equivalence/bf16
-# the softmax head learning-rate ablation: lr 3e-5 x 100 for the classifier, as proxy-anchor's proxies
-python -m bench grid --mode finetune --seeds 0-2 --max-train 2000 --no-save-model --quiet \
-  --datasets dair_emotion,goemotions_ekman --losses softmax --hp lr_multiplier=100 \
-  --output-dir results/ablation/runs
