@@ -1,7 +1,7 @@
 """bench's own fine-tuning step (the body of the loop in bench/train.py), timed per round.
 
 The step mirrors bench.train.train line for line; optimiser and schedule come from
-bench.train.make_optimizer itself, so a change there shows up here.
+bench.optim.make_optimizer itself, so a change there shows up here.
 """
 
 from __future__ import annotations
@@ -18,10 +18,11 @@ from bench.batching import TokenizedTexts, tokenize, training_batches
 from bench.config import RunConfig
 from bench.embedders import FinetuneEmbedder
 from bench.encoders import Encoder, load_backbone
+from bench.optim import make_optimizer
 from bench.perf.common import PerfConfig, PerfData, sync
-from bench.train import make_optimizer, train_step
+from bench.train import train_step
 
-OPTIMIZERS = ("default", "foreach")  # "default": bench.train.adamw_kernel's choice
+OPTIMIZERS = ("default", "foreach")  # "default": bench.optim.adamw_kernel's choice
 
 
 @dataclass
