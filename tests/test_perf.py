@@ -64,6 +64,7 @@ def test_perf_end_to_end_writes_every_section(tmp_path, tiny_encoder, capsys):
                for t in trials.values())
     printed = capsys.readouterr().out
     assert "fine-tune step, bench" in printed and f"wrote {out}" in printed
+    assert "precision: float32" in printed
 
 
 def test_perf_skips_sections(tmp_path, tiny_encoder):

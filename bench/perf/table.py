@@ -7,11 +7,20 @@ def _row(name: str, value: str, note: str = "") -> str:
     return f"{name:<38} {value:>14}  {note}"
 
 
+def precision(config: dict, device: str) -> str:
+    if device.startswith("cuda") and config.get("amp", True):
+        return "bf16/fp16 autocast on both training sides"
+    if device == "cpu" and config.get("cpu_bf16"):
+        return "bf16 autocast on both training sides and frozen trials (--cpu-bf16)"
+    return "float32"
+
+
 def format_table(record: dict) -> str:
     m = record["machine"]
     lines = [f"machine: {m['cpu_model']} ({m['cpus_usable']} usable cores, torch threads "
              f"{m['torch_threads']}, torch {m['torch']}, device {m['device']}); load average "
-             f"{m['load_average'][0]:.2f} at start, {m['load_average_end'][0]:.2f} at end"]
+             f"{m['load_average'][0]:.2f} at start, {m['load_average_end'][0]:.2f} at end",
+             f"precision: {precision(record['config'], m['device'])}"]
     tr = record.get("training", {})
     for name, label in (("bench", "fine-tune step, bench"), ("trainer", "fine-tune step, HF Trainer")):
         if name in tr:
