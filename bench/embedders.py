@@ -12,14 +12,21 @@ from bench.batching import TokenizedTexts, sorted_batches
 from bench.encoders import Encoder
 
 
-def autocast(device: torch.device, enabled: bool, cpu_bf16: bool = False):
-    """Mixed precision on CUDA when `enabled`; on CPU only when asked (`cpu_bf16`)."""
+def autocast_dtype(device: torch.device, enabled: bool, cpu_bf16: bool = False):
+    """The half-precision dtype autocast uses, or None for full precision: on CUDA when
+    `enabled`, on CPU only when asked (`cpu_bf16`)."""
     if enabled and device.type == "cuda":
-        dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-        return torch.autocast("cuda", dtype=dtype)
+        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
     if cpu_bf16 and device.type == "cpu":
-        return torch.autocast("cpu", dtype=torch.bfloat16)
-    return torch.autocast(device.type, enabled=False)
+        return torch.bfloat16
+    return None
+
+
+def autocast(device: torch.device, enabled: bool, cpu_bf16: bool = False):
+    dtype = autocast_dtype(device, enabled, cpu_bf16)
+    if dtype is None:
+        return torch.autocast(device.type, enabled=False)
+    return torch.autocast(device.type, dtype=dtype)
 
 
 @torch.inference_mode()
@@ -93,7 +100,8 @@ class FrozenEmbedder(nn.Module):
 
     def train_embed(self, index: np.ndarray) -> torch.Tensor:
         with autocast(self.device, False, self.cpu_bf16):
-            return self.head(self.features["train"][torch.from_numpy(index).to(self.device)]).float()
+            rows = self.features["train"][torch.from_numpy(index).to(self.device)]
+            return self.head(rows).float()
 
     @torch.inference_mode()
     def embed(self, split: str, index: np.ndarray | None = None) -> torch.Tensor:

@@ -88,7 +88,8 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
             loss_hparams=parse_hparams(args.hp), data_dir=args.data_dir,
             text_column=args.text_column, label_column=args.label_column,
             label_sep=args.label_sep, dev_file=args.dev_file, test_file=args.test_file,
-            device=args.device, amp=not args.no_amp, cpu_bf16=args.cpu_bf16, trust_remote_code=args.trust_remote_code,
+            device=args.device, amp=not args.no_amp, cpu_bf16=args.cpu_bf16,
+            trust_remote_code=args.trust_remote_code,
             save_model=not args.no_save_model, output_dir=args.output_dir, run_id=args.run_id,
             save_test_embeddings=args.save_test_embeddings,
         )

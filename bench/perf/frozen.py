@@ -24,15 +24,12 @@ def trial_config(cfg: PerfConfig, loss: str, output_dir: str) -> RunConfig:
                      score_test=False, output_dir=output_dir)
 
 
-missing_cache = cache.uncached_texts  # texts that will be encoded once
-
-
 def measure_frozen(cfg: PerfConfig, device: torch.device) -> dict:
     names = list(cfg.frozen_losses or losses.names())
     with tempfile.TemporaryDirectory(prefix="bench-perf-frozen-") as tmp:
         first = trial_config(cfg, names[0], tmp).resolved()
         ds = load_full_data(first)
-        todo = missing_cache(first, ds)
+        todo = cache.uncached_texts(first, ds)  # encoded once, below
         if todo:
             print(f"perf: encoding {todo} texts into the frozen-embedding cache (once)")
         start = time.perf_counter()

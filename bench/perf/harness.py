@@ -9,6 +9,7 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
+from bench.embedders import autocast_dtype
 from bench.perf.common import PerfConfig, alternate, load_texts, machine_info, rate
 from bench.perf.flops import encoder_dims, matmul_peak, step_gflops
 from bench.runner import resolve_device
@@ -125,7 +126,7 @@ def run_perf(cfg: PerfConfig) -> dict:
 
 
 def measure_flops(side, training: dict, cfg: PerfConfig, device: torch.device) -> dict:
-    half = (cfg.amp and device.type == "cuda") or (cfg.cpu_bf16 and device.type == "cpu")
+    half = autocast_dtype(device, cfg.amp, cfg.cpu_bf16) is not None
     peak = matmul_peak(device, dtype=torch.bfloat16 if half else torch.float32)
     dims = encoder_dims(side.embedder.encoder.backbone)
     out = {"peak": peak, "encoder": dims}

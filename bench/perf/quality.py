@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from bench.batching import tokenize
-from bench.embedders import encode_tokens
+from bench.embedders import autocast, encode_tokens
 from bench.perf.common import PerfConfig, PerfData, load_texts
 
 
@@ -54,8 +54,6 @@ def bench_predictions(side, dev: PerfData, cfg: PerfConfig) -> np.ndarray:
 @torch.inference_mode()
 def hf_predictions(hf, dev: PerfData, cfg: PerfConfig, device: torch.device) -> np.ndarray:
     from transformers import DataCollatorWithPadding
-
-    from bench.embedders import autocast
 
     collate = DataCollatorWithPadding(hf.tokenizer)
     enc = hf.tokenizer(list(dev.texts), truncation=True, max_length=cfg.max_length)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import torch
 
+from bench.embedders import autocast_dtype
 from bench.errors import BenchError
 from bench.perf.common import PerfConfig, PerfData, sync
 
@@ -100,14 +101,14 @@ def run_hf(side: HFSide, cfg: PerfConfig, device: torch.device,
 
     side.model.load_state_dict(side.initial)
     clock = _Clock(device)
-    use_amp = cfg.amp and device.type == "cuda"  # same precision as bench's side
-    bf16 = (use_amp and torch.cuda.is_bf16_supported()) or (cfg.cpu_bf16 and device.type == "cpu")
+    half = autocast_dtype(device, cfg.amp, cfg.cpu_bf16)  # same precision as bench's side
     with tempfile.TemporaryDirectory(prefix="bench-perf-") as tmp:
         args = TrainingArguments(
             output_dir=tmp, per_device_train_batch_size=cfg.batch_size,
             max_steps=cfg.warmup + cfg.steps, report_to="none", save_strategy="no",
             eval_strategy="no", disable_tqdm=True, seed=cfg.seed, use_cpu=device.type != "cuda",
-            bf16=bf16, fp16=use_amp and not bf16, logging_strategy="no", **(overrides or {}))
+            bf16=half == torch.bfloat16, fp16=half == torch.float16, logging_strategy="no",
+            **(overrides or {}))
         trainer = Trainer(model=side.model, args=args, train_dataset=side.dataset,
                           data_collator=clock.collator(DataCollatorWithPadding(side.tokenizer)),
                           callbacks=[clock.callback()])

@@ -45,12 +45,9 @@ def trial_seconds(cfg: RunConfig, ds) -> float:
     return n * (cfg.epochs or 1) / FINETUNE_EXAMPLES_PER_S + evaluate
 
 
-uncached_texts = cache.uncached_texts
-
-
 def plan_text(c: Campaign, ds, storage_url: str) -> str:
     per_trial = trial_seconds(c.base, ds)
-    encode = uncached_texts(c.base, ds) / ENCODE_TEXTS_PER_S if c.base.mode == "frozen" else 0
+    encode = cache.uncached_texts(c.base, ds) / ENCODE_TEXTS_PER_S if c.base.mode == "frozen" else 0
     runs = len(c.losses) * (c.n_trials + c.final_seeds)
     total = encode + runs * per_trial
     lines = [f"sweep plan: {len(c.losses)} studies x {c.n_trials} completed trials "
