@@ -112,4 +112,4 @@ class FrozenEmbedder(nn.Module):
         with autocast(self.device, False, self.cpu_bf16):
             out = torch.cat([self.head(x[i:i + 8192]).float() for i in range(0, len(x), 8192)])
         self.train(was_training)
-        return out.clone().cpu()
+        return out.cpu()  # torch.cat already made a new tensor
