@@ -11,13 +11,21 @@ from typing import Any
 MODES = ("finetune", "frozen")
 
 # Per-mode defaults for options left as None.
+# Fine-tune trains up to `epochs` (the lr schedule spans them all) and stops early after
+# `patience` epochs without a dev gain; results/README.md shows the curves these came from.
 MODE_DEFAULTS: dict[str, dict[str, Any]] = {
-    "finetune": {"epochs": 1, "batch_size": 32, "lr": 3e-5, "weight_decay": 0.01},
-    "frozen": {"epochs": 15, "batch_size": 256, "lr": 1e-3, "weight_decay": 1e-4},
+    "finetune": {"epochs": 10, "patience": 2, "batch_size": 32, "lr": 3e-5,
+                 "weight_decay": 0.01, "head_lr_multiplier": 100.0},
+    "frozen": {"epochs": 15, "patience": 3, "batch_size": 256, "lr": 1e-3,
+               "weight_decay": 1e-4, "head_lr_multiplier": 1.0},
 }
 
+# Before v2 every objective trained its own parameters at lr x its class default
+# `lr_multiplier` (softmax 1, proxy-anchor 100): records without the option meant that.
+PER_OBJECTIVE = "objective"
+
 # Options added after records existed, with the value those records were run with.
-LATER_OPTIONS: dict[str, Any] = {"cpu_bf16": False}
+LATER_OPTIONS: dict[str, Any] = {"cpu_bf16": False, "head_lr_multiplier": PER_OBJECTIVE}
 
 
 @dataclass(frozen=True)
@@ -36,13 +44,16 @@ class RunConfig:
     warmup_ratio: float = 0.1
     grad_clip: float = 1.0
     max_length: int = 128
-    patience: int = 3
+    patience: int | None = None
     seed: int = 0
     max_train: int | None = None
     train_fraction: float | None = None
     centroid_samples: int = 4000
     eval_batch_size: int = 128
     loss_hparams: dict[str, Any] = field(default_factory=dict)
+    # lr of every objective's own parameters (classifier, proxies) = lr x this, the same for
+    # all objectives so no baseline is handicapped; an explicit --hp lr_multiplier wins
+    head_lr_multiplier: float | str | None = None
     data_dir: str | None = None
     text_column: str = "text"
     label_column: str = "label"
@@ -63,17 +74,29 @@ class RunConfig:
     def __post_init__(self) -> None:
         if self.mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, but got {self.mode=}")
-        for name in ("epochs", "batch_size", "max_length", "eval_batch_size"):
+        for name in ("epochs", "batch_size", "max_length", "eval_batch_size", "patience"):
             value = getattr(self, name)
             if value is not None and value < 1:
                 raise ValueError(f"{name} must be >= 1, but got {name}={value}")
         if self.train_fraction is not None and not 0 < self.train_fraction <= 1:
             raise ValueError(f"train_fraction must be in (0, 1], but got {self.train_fraction=}")
+        h = self.head_lr_multiplier
+        if isinstance(h, str) and h != PER_OBJECTIVE or isinstance(h, bool) or (
+                isinstance(h, int | float) and not h > 0):
+            raise ValueError(f"head_lr_multiplier must be a number > 0 (or {PER_OBJECTIVE!r} "
+                             f"for records made before it existed), but got {h=}")
 
     def resolved(self) -> RunConfig:
         """Fill mode-dependent defaults so the record states every value used."""
         fills = {k: v for k, v in MODE_DEFAULTS[self.mode].items() if getattr(self, k) is None}
         return dataclasses.replace(self, **fills)
+
+    def objective_hparams(self) -> dict[str, Any]:
+        """The objective's keyword arguments: its hparams plus the run-level head lr."""
+        h = self.resolved().head_lr_multiplier
+        if h == PER_OBJECTIVE or "lr_multiplier" in self.loss_hparams:
+            return dict(self.loss_hparams)
+        return {**self.loss_hparams, "lr_multiplier": float(h)}
 
     def to_dict(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
@@ -83,7 +106,7 @@ class RunConfig:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> RunConfig:
         known = {f.name for f in dataclasses.fields(cls)}
-        kwargs = {k: v for k, v in d.items() if k in known}
+        kwargs = {**LATER_OPTIONS, **{k: v for k, v in d.items() if k in known}}
         kwargs["tags"] = tuple(kwargs.get("tags", ()))
         return cls(**kwargs)
 

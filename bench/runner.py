@@ -78,7 +78,7 @@ def run(cfg: RunConfig, *, features=None, on_epoch=None, progress: bool = True,
     embedder, tokenizer = build_embedder(cfg, ds, device, features)
     embedder.progress = progress  # its encoder passes draw bars only when the run does
     objective = losses.build(cfg.loss, num_classes=ds.num_classes, multi_label=ds.multi_label,
-                             embedding_dim=out_dim(embedder), **cfg.loss_hparams).to(device)
+                             embedding_dim=out_dim(embedder), **cfg.objective_hparams()).to(device)
     timings["prepare"] = time.perf_counter() - t
     sample = None
     if cfg.mode == "finetune" and len(ds.train) > cfg.centroid_samples:

@@ -1,0 +1,133 @@
+"""Campaign v2: fine-tune every objective on the full training sets with the converged defaults.
+
+    python benchmarks/campaign_v2.py                          # CPU, one run at a time
+    python benchmarks/campaign_v2.py --workers 6 --deadline 480 --out "$OUT/runs"   # a GPU lease
+
+Every run is `python -m bench run --mode finetune --no-amp --no-save-model` with default
+options (float32 on every device, so CPU and GPU records share their cells). Resumable: a
+cell whose complete record (same configuration identity) exists in `--out` or in any
+`--also` folder is skipped, and an interrupted run with a checkpoint is continued with
+`bench run --resume`. Several workers may share one GPU: MiniLM at batch 32 leaves it idle
+most of the time. With `--deadline S` no run is started that its dataset's slowest finished
+run says would not end within S seconds, and runs still going at S are interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from bench.config import RunConfig  # noqa: E402
+from bench.records import is_complete, read_json  # noqa: E402
+
+DATASETS = ("tweeteval_emotion", "dair_emotion", "goemotions", "goemotions_ekman",
+            "goemotions_group")
+LOSSES = ("softmax", "proxy_anchor", "proxy_nca", "triplet", "supcon")
+FLAGS = ("--mode", "finetune", "--no-amp", "--no-save-model", "--quiet")
+FIRST_GUESS_S = {"tweeteval_emotion": 60, "dair_emotion": 150}  # until a run has finished
+
+
+def identity(dataset: str, loss: str, seed: int) -> str:
+    # the same RunConfig `bench run` builds from FLAGS and defaults
+    return RunConfig(loss=loss, dataset=dataset, mode="finetune", seed=seed, amp=False,
+                     save_model=False).identity_hash()
+
+
+def scan(folders: list[Path]) -> tuple[set[str], dict[str, Path]]:
+    """(identities of complete runs, identity -> resumable unfinished run folder)."""
+    done, partial = set(), {}
+    for folder in folders:
+        for cfg in sorted(folder.glob("*/config.json")):
+            ident = read_json(cfg).get("identity")
+            if is_complete(cfg.parent):
+                done.add(ident)
+            elif (cfg.parent / "checkpoint").is_dir():
+                partial[ident] = cfg.parent
+    return done, partial
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--datasets", default=",".join(DATASETS))
+    p.add_argument("--losses", default=",".join(LOSSES))
+    p.add_argument("--seeds", type=int, default=3, help="seeds 0..K-1")
+    p.add_argument("--out", default="results/runs")
+    p.add_argument("--also", action="append", default=[], help="more folders of finished runs")
+    p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--threads", type=int, help="torch threads per worker")
+    p.add_argument("--deadline", type=float, help="seconds from now to stop")
+    args = p.parse_args()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    done, partial = scan([out, *map(Path, args.also)])
+    # seed-major order: every objective gets seed 0 before any gets seed 1
+    cells = [(d, loss, s) for d in args.datasets.split(",") for s in range(args.seeds)
+             for loss in args.losses.split(",")]
+    todo = [c for c in cells if identity(*c) not in done]
+    print(f"campaign v2: {len(cells)} cells, {len(cells) - len(todo)} complete, "
+          f"{len(todo)} to run ({sum(identity(*c) in partial for c in todo)} resumable)",
+          flush=True)
+    start = time.monotonic()
+    deadline = start + args.deadline if args.deadline else float("inf")
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    if args.threads:
+        env["OMP_NUM_THREADS"] = str(args.threads)
+    slowest: dict[str, float] = {}
+    running: dict[subprocess.Popen, tuple] = {}
+    failures = 0
+    while todo or running:
+        for proc, (cell, t0, log) in list(running.items()):
+            if proc.poll() is None:
+                continue
+            del running[proc]
+            wall = time.monotonic() - t0
+            tail = log.read_text().strip().splitlines()[-3:]
+            ok = proc.returncode == 0
+            failures += not ok
+            if ok:
+                slowest[cell[0]] = max(slowest.get(cell[0], 0.0), wall)
+            print(f"[{time.monotonic() - start:6.0f}s] {'done' if ok else 'FAILED'} "
+                  f"{cell} in {wall:.0f}s: {' | '.join(tail)}", flush=True)
+        now = time.monotonic()
+        if now >= deadline:
+            for proc, (cell, _, _) in running.items():
+                proc.send_signal(signal.SIGINT)  # the run marks itself interrupted
+                print(f"deadline: interrupted {cell}", flush=True)
+            for proc in running:
+                proc.wait()
+            break
+        while todo and len(running) < args.workers:
+            cell = todo[0]
+            guess = slowest.get(cell[0], FIRST_GUESS_S.get(cell[0], 400))
+            if now + guess > deadline:
+                break
+            todo.pop(0)
+            ident = identity(*cell)
+            cmd = [sys.executable, "-m", "bench", "run"]
+            if ident in partial:
+                cmd += ["--resume", str(partial[ident])]
+            else:
+                cmd += ["--dataset", cell[0], "--loss", cell[1], "--seed", str(cell[2]),
+                        *FLAGS, "--output-dir", str(out)]
+            log = out / f".log-{cell[0]}-{cell[1]}-s{cell[2]}.txt"
+            running[subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log.open("w"),
+                                     stderr=subprocess.STDOUT)] = (cell, time.monotonic(), log)
+        if not running and todo:  # nothing fits before the deadline
+            print(f"deadline: {len(todo)} cells left for the next lease", flush=True)
+            break
+        time.sleep(1.0)
+    print(f"campaign v2: stopped after {time.monotonic() - start:.0f}s, {failures} failed, "
+          f"{len(todo)} not started", flush=True)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

