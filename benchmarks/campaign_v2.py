@@ -32,7 +32,8 @@ DATASETS = ("tweeteval_emotion", "dair_emotion", "goemotions", "goemotions_ekman
             "goemotions_group")
 LOSSES = ("softmax", "proxy_anchor", "proxy_nca", "triplet", "supcon")
 FLAGS = ("--mode", "finetune", "--no-amp", "--no-save-model", "--quiet")
-FIRST_GUESS_S = {"tweeteval_emotion": 60, "dair_emotion": 150}  # until a run has finished
+# seconds a run may take, until one of that dataset has finished (only for --deadline)
+FIRST_GUESS_S = {"tweeteval_emotion": 60, "dair_emotion": 120}
 
 
 def identity(dataset: str, loss: str, seed: int) -> str:
@@ -104,12 +105,14 @@ def main() -> int:
             for proc in running:
                 proc.wait()
             break
-        while todo and len(running) < args.workers:
-            cell = todo[0]
-            guess = slowest.get(cell[0], FIRST_GUESS_S.get(cell[0], 400))
-            if now + guess > deadline:
+        while len(running) < args.workers:
+            # the first cell in order that can still end before the deadline
+            fits = [c for c in todo
+                    if now + slowest.get(c[0], FIRST_GUESS_S.get(c[0], 300)) <= deadline]
+            if not fits:
                 break
-            todo.pop(0)
+            cell = fits[0]
+            todo.remove(cell)
             ident = identity(*cell)
             cmd = [sys.executable, "-m", "bench", "run"]
             if ident in partial:
