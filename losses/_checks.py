@@ -46,6 +46,8 @@ def check_targets(targets: object, n: int, num_classes: int, multi_label: bool) 
         raise ValueError(f"multi-hot targets must be real but got {targets.dtype=}")
     if shape != (n, num_classes):
         raise ValueError(f"multi-hot targets must have shape ({n}, {num_classes}) but got {shape=}")
+    # an all-zero row is valid: a text with none of the emotions (each objective's docstring
+    # says what it does with one); an empty single-label row cannot exist as a class id
     if targets.dtype != torch.bool and bool(((targets != 0) & (targets != 1)).any()):
         raise ValueError("multi-hot targets must only contain 0 and 1 but got other values")
 

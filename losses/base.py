@@ -48,7 +48,10 @@ class SearchParam:
 
 
 def pair_masks(labels: Tensor) -> tuple[Tensor, Tensor]:
-    """(N, N) positive mask (shares >= 1 label, not self) and negative mask (shares none)."""
+    """(N, N) positive mask (shares >= 1 label, not self) and negative mask (shares none).
+
+    A row with no label has no positive and is a negative of every other row.
+    """
     m = labels.float()
     shared = (m @ m.T) > 0
     not_self = ~torch.eye(len(m), dtype=torch.bool, device=m.device)
@@ -113,7 +116,10 @@ class Objective(nn.Module, abc.ABC):
 
     @torch.no_grad()
     def fit_centroids(self, embeddings: Tensor, targets: Tensor) -> None:
-        """Mean L2-normalised embedding per class (zero for a class with no example)."""
+        """Mean L2-normalised embedding per class (zero for a class with no example).
+
+        A multi-label row with no label joins no centroid.
+        """
         _checks.check_embeddings(embeddings, self.embedding_dim)
         _checks.check_targets(targets, len(embeddings), self.num_classes, self.multi_label)
         m = self.label_mask(targets).float()

@@ -28,6 +28,8 @@ class ProxyAnchor(Objective):
     Loss: 1/|P+| sum_{p in P+} log(1 + sum_{x in X_p+} exp(-alpha (s(x,p) - margin)))
     + 1/C sum_p log(1 + sum_{x in X_p-} exp(alpha (s(x,p) + margin))), s = cosine similarity,
     P+ = proxies with a positive in the batch. Equals pytorch-metric-learning's ProxyAnchorLoss.
+    A multi-label row with no label (all-zero target) is in every proxy's X_p- and no X_p+: it
+    adds only negative terms; in a batch of only such rows P+ is empty and the first sum is 0.
     Prediction: `scores` = cosine similarity to each proxy.
     Reference: Kim et al., "Proxy Anchor Loss for Deep Metric Learning", CVPR 2020; defaults
     (margin 0.1, alpha 32, proxy lr x100, kaiming-normal fan_out init) follow the official code.

@@ -19,7 +19,10 @@ class ProxyNCA(Objective):
     Inputs: raw (N, D) embeddings; both embeddings and proxies are L2-normalised; int64 (N,)
     class ids, or (N, C) multi-hot targets.
     Loss: per example -log( sum_{p in P+} exp(-scale d(x,p)) / sum_p exp(-scale d(x,p)) ),
-    d = squared Euclidean distance, P+ = the example's labels; mean over examples with a label.
+    d = squared Euclidean distance, P+ = the example's labels; mean over all examples.
+    A multi-label row with no label (all-zero target) has no positive term: it adds only the
+    negative term log sum_p exp(-scale d(x,p)), which pushes it away from every proxy (this
+    term, and so the loss, can be negative); a batch of only such rows stays finite.
     With one label this is exactly pytorch-metric-learning's ProxyNCALoss (LpDistance(power=2),
     normalised, `softmax_scale` default 1, same name and default as PML; the paper has no scale).
     Prediction: `scores` = cosine similarity to each proxy (same ranking as -d).
@@ -46,13 +49,17 @@ class ProxyNCA(Objective):
         # Unit vectors: |x - p|^2 = 2 - 2 cos; avoids cdist's non-smooth sqrt at d = 0.
         cos = F.normalize(embeddings, dim=1) @ F.normalize(self.proxies, dim=1).T
         sq_dist = (2 - 2 * cos).clamp(min=0)
-        log_prob = F.log_softmax(-self.softmax_scale * sq_dist, dim=1)
+        logits = -self.softmax_scale * sq_dist
+        log_partition = torch.logsumexp(logits, dim=1)  # the negative term: every proxy
+        log_prob = logits - log_partition.unsqueeze(1)
         pos = self.label_mask(targets)
         has_pos = pos.any(dim=1)
-        # A label-less row keeps every proxy: -log(sum of all probs) = 0, and no NaN gradient.
+        # A label-less row keeps every proxy in the positive part, -log(sum of all probs) = 0
+        # (masking them all to -inf would give a NaN gradient), and then gets the negative
+        # term alone: the log-partition over proxies that are all its negatives.
         keep = pos | ~has_pos.unsqueeze(1)
         per_example = -torch.logsumexp(log_prob.masked_fill(~keep, float("-inf")), dim=1)
-        return per_example.sum() / has_pos.sum().clamp(min=1)
+        return (per_example + log_partition * ~has_pos).mean()
 
     def scores(self, embeddings: Tensor) -> Tensor:
         check_embeddings(embeddings, self.embedding_dim)

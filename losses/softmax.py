@@ -19,6 +19,7 @@ class Softmax(Objective):
     Loss: cross-entropy on `W x + b`; multi-label uses independent sigmoids with binary
     cross-entropy averaged over N*C (`BCEWithLogitsLoss` default), so one-hot multi-label
     targets do NOT give the single-label value (sigmoid vs softmax normalisation).
+    A multi-label row with no label (all-zero target) is a negative for every class.
     Prediction: `scores` are the logits (argmax, or logit > 0 for multi-label).
     Reference: the standard fine-tuning head, e.g. Devlin et al., "BERT", NAACL 2019.
     """
@@ -36,7 +37,7 @@ class Softmax(Objective):
     def compute_loss(self, embeddings: Tensor, targets: Tensor) -> Tensor:
         logits = self.classifier(embeddings)
         if self.multi_label:
-            return F.binary_cross_entropy_with_logits(logits, targets.float())
+            return F.binary_cross_entropy_with_logits(logits, targets.to(logits.dtype))
         return F.cross_entropy(logits, targets)
 
     def scores(self, embeddings: Tensor) -> Tensor:

@@ -19,7 +19,8 @@ class SupCon(Objective):
     without a positive are left out of the mean, and a batch without any positive pair gives
     a zero loss that is still connected to the graph.
     Inputs: raw (N, D) embeddings; int64 (N,) class ids, or (N, C) multi-hot: a positive
-    shares at least one label with the anchor.
+    shares at least one label with the anchor. So a multi-label row with no label (all-zero
+    target) is never an anchor or a positive; it stays in other anchors' denominators.
     Loss: per anchor i, -1/|P(i)| sum_{p in P(i)} log( exp(s_ip / t) / sum_{k != i} exp(s_ik / t) ),
     s = cosine similarity, t = temperature; mean over anchors with |P(i)| > 0. Equals PML's
     SupConLoss, except that PML returns 0 for a batch without any negative pair.
@@ -51,6 +52,6 @@ class SupCon(Objective):
         # no (N, N) log-probability matrix, forward or backward
         num_pos = pos.sum(dim=1)
         has_pos = num_pos > 0
-        weights = pos / num_pos.clamp(min=1).unsqueeze(1)
+        weights = pos.to(logits.dtype) / num_pos.clamp(min=1).unsqueeze(1)
         per_anchor = (logits * weights).sum(dim=1) - denom
         return -(per_anchor * has_pos).sum() / has_pos.sum().clamp(min=1)

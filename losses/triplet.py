@@ -18,7 +18,8 @@ class Triplet(Objective):
     Needs: at least two examples per class in a batch (`samples_per_class = 2`), or no
     triplet exists; such a batch gives a zero loss that is still connected to the graph.
     Inputs: raw (N, D) embeddings; int64 (N,) class ids, or (N, C) multi-hot: a positive
-    shares at least one label with the anchor, a negative shares none.
+    shares at least one label with the anchor, a negative shares none. So a multi-label row
+    with no label (all-zero target) is never an anchor or a positive, only a negative.
     Loss: relu(s(a,n) - s(a,p) + margin) on cosine similarity s, averaged over the triplets
     with a non-zero loss (PML's AvgNonZeroReducer, so values equal PML's TripletMarginLoss).
     Miners: `batch_hard` = per anchor the least similar positive and most similar negative
