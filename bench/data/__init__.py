@@ -6,6 +6,7 @@ Built-in data is read from `data_dir`, else $BENCH_DATA_DIR, else the Hugging Fa
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 from bench.data import hub
@@ -67,6 +68,8 @@ def load_dataset(
     text_column: str = "text",
     label_column: str = "label",
     label_sep: str | None = None,
+    label_columns: str | Sequence[str] | None = None,
+    ignore_columns: str | Sequence[str] | None = None,
     dev_file: str | Path | None = None,
     test_file: str | Path | None = None,
     split_seed: int = 0,
@@ -83,6 +86,9 @@ def load_dataset(
                 f"dev_file/test_file only apply to custom files; {name!r} is "
                 "a built-in dataset with fixed splits"
             )
+        if label_columns is not None or ignore_columns is not None:
+            raise DataError(f"label_columns/ignore_columns only apply to custom files; {name!r} "
+                            f"is a built-in dataset, but got {label_columns=}")
         return _load_builtin(get_spec(name), data_dir)
     if _looks_like_path(name) or Path(name).exists():
         return load_custom(
@@ -90,6 +96,8 @@ def load_dataset(
             text_column=text_column,
             label_column=label_column,
             label_sep=label_sep,
+            label_columns=label_columns,
+            ignore_columns=ignore_columns,
             dev_file=dev_file,
             test_file=test_file,
             split_seed=split_seed,

@@ -7,8 +7,11 @@ Rules (each violation is a DataError naming the file, the 1-based line and what 
 * Texts are kept exactly as read, but an empty or whitespace-only text is an error:
   it is almost always a parsing mistake and carries no signal.
 * Labels are names; surrounding whitespace is stripped. With `label_sep` (or JSON list
-  labels) a row may carry several names and the dataset is multi-label.
-* Label names are the sorted union of the train labels (numeric order if all are
+  labels) a row may carry several names and the dataset is multi-label; then an empty cell
+  (or []) is a row with none of the labels. Without them an empty label is an error.
+* Or one 0/1 column per label, `label_columns` (see columns.py): always multi-label, names
+  in the order given (or the train file's column order for "all").
+* Label-column names are the sorted union of the train labels (numeric order if all are
   integers); a dev/test label never seen in train is an error.
 * Without dev/test files, the missing parts are cut from the train file by a seeded
   stratified split (10% each; see sampling.stratified_parts for rare classes).
@@ -16,10 +19,12 @@ Rules (each violation is a DataError naming the file, the 1-based line and what 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
+from bench.data.columns import ALL, parse_columns, read_columns
 from bench.data.reader import Row, read_rows
 from bench.data.sampling import strat_keys, stratified_parts
 from bench.data.types import EmotionDataset, Split
@@ -56,24 +61,14 @@ def _encode(path: Path, rows: list[Row], names: tuple[str, ...], multi: bool) ->
     return Split(tuple(t for _, t, _ in rows), labels)
 
 
-def load_custom(
-    path: str | Path,
-    *,
-    text_column: str = "text",
-    label_column: str = "label",
-    label_sep: str | None = None,
-    dev_file: str | Path | None = None,
-    test_file: str | Path | None = None,
-    split_seed: int = 0,
-) -> EmotionDataset:
-    path = Path(path)
-    if label_sep == "":
-        raise DataError("label_sep must be a non-empty string such as ',' or None")
-    read = lambda p: read_rows(Path(p), text_column, label_column, label_sep)  # noqa: E731
+def _from_label_column(path: Path, files: dict[str, Path], text_column: str,
+                       label_column: str, label_sep: str | None
+                       ) -> tuple[bool, tuple[str, ...], Split, dict[str, Split]]:
+    read = lambda p: read_rows(p, text_column, label_column, label_sep)  # noqa: E731
     rows = read(path)
-    extra = {k: (Path(p), read(p)) for k, p in (("dev", dev_file), ("test", test_file)) if p}
+    extra = {k: (p, read(p)) for k, p in files.items()}
     all_rows = [r for rs in [rows, *(rs for _, rs in extra.values())] for r in rs]
-    multi = label_sep is not None or any(len(r[2]) > 1 for r in all_rows)
+    multi = label_sep is not None or any(len(r[2]) != 1 for r in all_rows)
     names = _sort_names({n for r in rows for n in r[2]})
     if len(names) < 2:
         raise DataError(
@@ -81,7 +76,43 @@ def load_custom(
             f"column {label_column!r}; a classifier needs at least 2"
         )
     train = _encode(path, rows, names, multi)
-    parts = {k: _encode(p, rs, names, multi) for k, (p, rs) in extra.items()}
+    return multi, names, train, {k: _encode(p, rs, names, multi) for k, (p, rs) in extra.items()}
+
+
+def load_custom(
+    path: str | Path,
+    *,
+    text_column: str = "text",
+    label_column: str = "label",
+    label_sep: str | None = None,
+    label_columns: str | Sequence[str] | None = None,
+    ignore_columns: str | Sequence[str] | None = None,
+    dev_file: str | Path | None = None,
+    test_file: str | Path | None = None,
+    split_seed: int = 0,
+) -> EmotionDataset:
+    path = Path(path)
+    if label_sep == "":
+        raise DataError("label_sep must be a non-empty string such as ',' or None")
+    files = {k: Path(p) for k, p in (("dev", dev_file), ("test", test_file)) if p}
+    spec = parse_columns(label_columns, "label_columns")
+    ignore = parse_columns(ignore_columns, "ignore_columns") or ()
+    if ignore and spec != (ALL,):
+        raise DataError(f"ignore_columns only applies with label_columns='all', but got "
+                        f"{label_columns=} and {ignore_columns=}")
+    if spec is not None and label_sep is not None:
+        raise DataError(f"label_sep applies to one label column, not to label_columns (one 0/1 "
+                        f"column per label), but got both: {label_sep=}, {label_columns=}")
+    if spec is not None:
+        multi = True
+        names, texts, flags = read_columns(path, text_column=text_column, spec=spec,
+                                           ignore=ignore)
+        train = Split(texts, flags)
+        parts = {k: Split(*read_columns(p, text_column=text_column, spec=spec, ignore=ignore,
+                                        names=names)[1:]) for k, p in files.items()}
+    else:
+        multi, names, train, parts = _from_label_column(path, files, text_column, label_column,
+                                                        label_sep)
     missing = [k for k in ("dev", "test") if k not in parts]
     if missing:
         cut = stratified_parts(strat_keys(train.labels), (0.1,) * len(missing), split_seed)
