@@ -13,6 +13,7 @@ from safetensors.torch import save_file
 import losses
 from bench.commands import plot as plot_cmd
 from bench.commands import report as report_cmd
+from bench.report.inputs import MissingInputs
 from tests.test_report import LABELS, SEEDS, make_tree, write_run
 
 FIGURES = ("scores", "per_emotion_delta_goemotions_frozen", "lowres", "tsne_goemotions",
@@ -38,13 +39,15 @@ def tiny_csv(tmp_path: Path) -> Path:
     return path
 
 
-def add_artifacts(run: Path, loss: str, n_test: int) -> None:
+def add_artifacts(run: Path, loss: str, n_test: int, *, embeddings: bool = True) -> None:
     """objective_state.safetensors with the real key names, and test embeddings."""
     torch.manual_seed(0)
     obj = losses.build(loss, num_classes=len(LABELS), embedding_dim=8, multi_label=True)
     obj.fit_centroids(torch.randn(40, 8), (torch.rand(40, len(LABELS)) > 0.5).long())
     save_file({k: v.contiguous() for k, v in obj.state_dict().items()},
               str(run / "objective_state.safetensors"))
+    if not embeddings:
+        return
     rows = np.arange(n_test)
     np.savez(run / "test_embeddings.npz", rows=rows,
              embeddings=np.random.default_rng(1).normal(size=(n_test, 8)).astype(np.float16))
@@ -64,15 +67,16 @@ def full_tree(tmp_path: Path) -> Path:
     for frac in (0.1, 0.5):
         for loss in ("softmax", "proxy_anchor"):
             for seed in SEEDS:
-                write_run(runs / "lowres", dataset="goemotions", loss=loss, seed=seed,
-                          multi_label=True, tags=("lowres",), train_fraction=frac,
-                          name=f"lr-{frac}-{loss}-{seed}")
+                run = write_run(runs / "lowres", dataset="goemotions", loss=loss, seed=seed,
+                                multi_label=True, tags=("lowres",), train_fraction=frac,
+                                name=f"lr-{frac}-{loss}-{seed}")
+                add_artifacts(run, loss, n_test, embeddings=False)
     return runs
 
 
-def plot(runs: Path, out: Path) -> int:
+def plot(runs: Path, out: Path, *, allow_missing: bool = False) -> int:
     return plot_cmd.handle(argparse.Namespace(runs=str(runs), out=str(out), dataset="goemotions",
-                                              data_dir=None))
+                                              data_dir=None, allow_missing=allow_missing))
 
 
 def test_every_figure_is_written(tmp_path, capsys):
@@ -100,7 +104,11 @@ def test_skips_are_one_line_notes(tmp_path, capsys):
     assert len(err) == len(FIGURES) and all(e.startswith("skipped figure: ") for e in err)
     assert not list(tmp_path.glob("figures/*.png"))
     make_tree(runs)  # scores but no lowres, no embeddings, no objective state
-    assert plot(runs, tmp_path / "figures") == 0
+    with pytest.raises(MissingInputs, match="--allow-missing"):
+        plot(runs, tmp_path / "figures")  # the similarity figure lacks its inputs
+    assert "objective_state.safetensors (needed by similarity_goemotions)" in capsys.readouterr().err
+    assert not list(tmp_path.glob("figures/*.png"))  # nothing drawn before the check
+    assert plot(runs, tmp_path / "figures", allow_missing=True) == 0
     err = capsys.readouterr().err
     assert "low-resource curve" in err and "t-SNE" in err and "similarity" in err
     assert (tmp_path / "figures" / "scores.pdf").stat().st_size > 1000

@@ -15,29 +15,39 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data-dir", default=os.environ.get("BENCH_DATA_DIR"),
                    help="dataset folder, for labels of the t-SNE map and co-occurrence "
                         "(default: $BENCH_DATA_DIR)")
+    p.add_argument("--allow-missing", action="store_true",
+                   help="draw the figures even when inputs are missing or unreadable; every "
+                        "affected figure says what it left out (default: name them and stop)")
 
 
 def handle(args: argparse.Namespace) -> int:
     from bench.report import maps, plots
-    from bench.report.collect import find_runs, group_cells
+    from bench.report.collect import group_cells, scan_runs
+    from bench.report.figures import stamped
+    from bench.report.inputs import affects, caption_note, enforce
 
     def note(message: str) -> None:
         print(message, file=sys.stderr)
 
-    cells = group_cells(find_runs(args.runs))
+    runs, unreadable = scan_runs(args.runs)
+    cells = group_cells(runs)
     data_dir, dataset = getattr(args, "data_dir", None), getattr(args, "dataset", "goemotions")
-    figures = [
-        lambda: plots.scores(cells, args.out),
-        lambda: plots.per_emotion(cells, args.out, dataset=dataset),
-        lambda: plots.lowres(cells, args.out),
-        lambda: maps.tsne(cells, args.out, dataset=dataset, data_dir=data_dir),
-        lambda: maps.similarity(cells, args.out, dataset=dataset, data_dir=data_dir, note=note),
-        lambda: plots.cost(cells, args.out),
-    ]
+    missing = unreadable + maps.needs(cells, dataset=dataset, data_dir=data_dir)
+    enforce(missing, allow=getattr(args, "allow_missing", False), command="plot", note=note)
+    figures = {
+        "scores": lambda: plots.scores(cells, args.out),
+        "per_emotion": lambda: plots.per_emotion(cells, args.out, dataset=dataset),
+        "lowres": lambda: plots.lowres(cells, args.out),
+        f"tsne_{dataset}": lambda: maps.tsne(cells, args.out, dataset=dataset, data_dir=data_dir),
+        f"similarity_{dataset}": lambda: maps.similarity(cells, args.out, dataset=dataset,
+                                                         data_dir=data_dir, note=note),
+        "cost": lambda: plots.cost(cells, args.out),
+    }
     written = []
-    for draw in figures:
+    for name, draw in figures.items():
         try:
-            written += draw()
+            with stamped(caption_note(m for m in missing if affects(m, name))):
+                written += draw()
         except plots.Skip as exc:
             note(f"skipped figure: {exc}")
     for path in written:

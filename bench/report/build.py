@@ -11,19 +11,21 @@ from pathlib import Path
 from bench.io import atomic_write_text
 from bench.report import relations as rel
 from bench.report import render
-from bench.report.collect import find_runs, group_cells, warn
+from bench.report.collect import group_cells, scan_runs, warn
+from bench.report.inputs import affects, caption_note, enforce
 from bench.report.stats import fmt
 from bench.report.tables import build_tables, proxy_vs_softmax
 
 SUMMARY = "summary_proxy_anchor_vs_softmax"
 
 
-def relations_markdown(rows: list[rel.Relation], command: str) -> str:
+def relations_markdown(rows: list[rel.Relation], command: str, *, incomplete: str = "") -> str:
     lines = ["# Emotion relationships in the class vectors", "",
              "Spearman ρ between the cosine similarity of two class vectors and the Jaccard "
              "index of the two emotions in the training labels, over all class pairs (upper "
              "triangle); mean ± 95% CI (t-distribution over seeds). Higher: the geometry "
-             "mirrors co-occurrence more closely. Centroids are computed for every objective.",
+             "mirrors co-occurrence more closely. Centroids are computed for every objective."
+             + (f" {incomplete}" if incomplete else ""),
              "", "| Setting | Objective | Vectors | Spearman ρ | n |", "|---|---|---|---:|---:|"]
     for r in rows:
         value = (f"{r.rho.mean:.3f}" if r.rho.n < 2
@@ -41,8 +43,10 @@ def relations_csv(rows: list[rel.Relation]) -> str:
     return head + body
 
 
-def index_markdown(names: list[str], command: str) -> str:
-    lines = ["# Result tables", "", f"Regenerate all: `{command}`", "",
+def index_markdown(names: list[str], command: str, *, incomplete: str = "") -> str:
+    lines = ["# Result tables", "",
+             f"Regenerate all (with BENCH_DATA_DIR set, for relations.md): `{command}`", "",
+             *([incomplete, ""] if incomplete else []),
              f"- [Where proxy_anchor beats softmax, and where not]({SUMMARY}.md)",
              "- [Emotion relationships in the class vectors](relations.md)", ""]
     lines += [f"- [{n}]({n}.md) ([LaTeX]({n}.tex), [CSV]({n}.csv))" for n in names]
@@ -51,23 +55,46 @@ def index_markdown(names: list[str], command: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _remove_stale(out: Path, written: dict[str, str], note) -> None:
+    """Tables of an earlier report that this one no longer writes (e.g. a cell whose records
+    moved away) would otherwise survive unchanged, and `git diff` would not notice them."""
+    index = out / "index.md"
+    if not index.exists() or not index.read_text(encoding="utf-8").startswith("# Result tables"):
+        return  # not a folder this command wrote: touch nothing
+    for path in sorted(out.iterdir()):
+        if path.suffix in (".md", ".tex", ".csv") and path.name not in written:
+            path.unlink()
+            note(f"removed stale {path}")
+
+
 def write_report(runs_root: str, out: str, *, command: str, data_dir: str | None = None,
-                 note=warn) -> list[Path]:
-    """Write every table under `out`; returns the written paths."""
-    cells = group_cells(find_runs(runs_root))
+                 allow_missing: bool = False, note=warn) -> list[Path]:
+    """Write every table under `out`; returns the written paths. Raises MissingInputs, before
+    writing anything, when an input is missing or unreadable and not `allow_missing`."""
+    runs, unreadable = scan_runs(runs_root)
+    cells = group_cells(runs)
     tables = build_tables(cells)
+    cooccurrence, failed = rel.cooccurrence_with_failures(cells, data_dir)
+    missing = unreadable + rel.needs(cells, failed)
+    enforce(missing, allow=allow_missing, command="report", note=note)
+
+    def gap(output: str, setting=None) -> str:
+        return caption_note(m for m in missing if affects(m, output, setting))
+
     files: dict[str, str] = {}
     for t in tables:
-        files[f"{t.name}.md"] = render.markdown(t, command)
-        files[f"{t.name}.tex"] = render.latex(t, command)
+        files[f"{t.name}.md"] = render.markdown(t, command, incomplete=gap(t.name, t.setting))
+        files[f"{t.name}.tex"] = render.latex(t, command, incomplete=gap(t.name, t.setting))
         files[f"{t.name}.csv"] = render.table_csv(t)
     verdicts = proxy_vs_softmax(tables)
-    files[f"{SUMMARY}.md"] = render.summary_markdown(verdicts, command)
+    files[f"{SUMMARY}.md"] = render.summary_markdown(verdicts, command, incomplete=gap(SUMMARY))
     files[f"{SUMMARY}.csv"] = render.summary_csv(verdicts)
-    rows = rel.relations(cells, rel.cooccurrence_for(cells, data_dir, note))
-    files["relations.md"] = relations_markdown(rows, command)
+    rows = rel.relations(cells, cooccurrence)
+    files["relations.md"] = relations_markdown(rows, command, incomplete=gap("relations"))
     files["relations.csv"] = relations_csv(rows)
-    files["index.md"] = index_markdown([t.name for t in tables], command)
+    files["index.md"] = index_markdown([t.name for t in tables], command,
+                                       incomplete=caption_note(missing))
+    _remove_stale(Path(out), files, note)
     paths = []
     for name in sorted(files):
         atomic_write_text(Path(out) / name, files[name])

@@ -10,7 +10,8 @@ hyperparameters a sweep chose), so tuned and default runs get separate tables. I
    on stderr;
 3. two runs of the same seed: the newest (status.json "time", then folder name) is kept
    and the older one named on stderr.
-Incomplete runs and unreadable records are named in one line on stderr and skipped.
+Runs still running or failed are named on stderr and skipped; unreadable records are
+returned by `scan_runs` as missing inputs (`bench report` stops on them, see inputs.py).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from pathlib import Path
 
 from bench.errors import RunFolderError
 from bench.records import METRICS_SCHEMA, read_json
+from bench.report.inputs import ALL, Missing
 
 CONFIG_KEYS = ("loss", "dataset", "mode", "encoder", "seed", "max_train", "train_fraction", "tags")
 # Keys that never change a result, so they do not split a cell into variants.
@@ -120,17 +122,41 @@ def load_run(run_dir: Path) -> Run:
     return Run(run_dir, config, metrics, env, str(status.get("time", "")))
 
 
-def find_runs(root: str | Path) -> list[Run]:
-    """Every complete, readable run under `root` (recursive), sorted by path."""
-    runs = []
+def _scope(run_dir: Path) -> tuple[str, str] | None:
+    """(dataset, mode) of a record whose metrics cannot be read, from its config if it can."""
+    try:
+        config = read_json(run_dir / "config.json")
+        return (Path(str(config["dataset"])).stem, str(config["mode"]))
+    except (RunFolderError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def scan_runs(root: str | Path) -> tuple[list[Run], list[Missing]]:
+    """Every complete, readable run under `root` (recursive, sorted by path), and the records
+    that cannot be read. Runs still running or failed are not inputs: named on stderr only."""
+    runs, unreadable = [], []
     for config_file in sorted(Path(root).rglob("config.json")):
         run_dir = config_file.parent
         if not ((run_dir / "status.json").exists() or (run_dir / "env.json").exists()):
             continue  # e.g. a saved Hugging Face encoder folder, not a run record
         try:
+            status = read_json(run_dir / "status.json")
+            if isinstance(status, dict) and status.get("status") not in ("complete", None):
+                warn(f"skipped run {run_dir}: status is {status.get('status')!r}, not 'complete'")
+                continue
             runs.append(load_run(run_dir))
         except RunFolderError as exc:
-            warn(f"skipped run {run_dir}: {exc}")
+            why = str(exc).replace(f"{run_dir}/", "")  # captions must not depend on the clone's path
+            unreadable.append(Missing(ALL, str(run_dir), f"unreadable record ({why})",
+                                      _scope(run_dir)))
+    return runs, unreadable
+
+
+def find_runs(root: str | Path) -> list[Run]:
+    """Every complete, readable run under `root`; unreadable records are named on stderr."""
+    runs, unreadable = scan_runs(root)
+    for m in unreadable:
+        warn(f"skipped run {m.source}: {m.what}")
     return runs
 
 

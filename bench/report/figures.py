@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 import matplotlib
@@ -20,8 +23,25 @@ plt.rcParams.update({"font.size": 8, "axes.titlesize": 8, "axes.labelsize": 8,
                      "pdf.fonttype": 42, "svg.hashsalt": "bench"})
 
 
+# What the figures being drawn leave out (`bench plot --allow-missing`); printed on them.
+_STAMP: ContextVar[str] = ContextVar("stamp", default="")
+
+
+@contextmanager
+def stamped(text: str) -> Iterator[None]:
+    """Figures saved inside carry `text` (e.g. the inputs they lack) under their axes."""
+    token = _STAMP.set(text)
+    try:
+        yield
+    finally:
+        _STAMP.reset(token)
+
+
 def save(fig, out: str | Path, name: str) -> list[Path]:
     """Write `name`.png (dpi 200) and `name`.pdf atomically; no timestamps in the PDF."""
+    if _STAMP.get():
+        fig.text(0.0, -0.02, _STAMP.get(), fontsize=5, color="firebrick", wrap=True,
+                 va="top", ha="left")
     paths = []
     for ext, meta in (("png", {"Software": None}), ("pdf", {"CreationDate": None})):
         path = Path(out) / f"{name}.{ext}"

@@ -7,6 +7,7 @@ import numpy as np
 from bench.errors import BenchError
 from bench.report import relations as rel
 from bench.report.figures import WIDE, loss_colors, main_cells, plt, save
+from bench.report.inputs import Missing
 from bench.report.plots import Skip
 
 PAIR = ("softmax", "proxy_anchor")
@@ -107,3 +108,26 @@ def similarity(cells, out, *, dataset: str = "goemotions", data_dir=None, note=p
         axes[1].text(0, 0.5, "co-occurrence unavailable\n(no training labels)", fontsize=7)
     fig.tight_layout()
     return save(fig, out, f"similarity_{dataset}")
+
+
+def needs(cells, *, dataset: str, data_dir=None) -> list[Missing]:
+    """What the t-SNE map and the similarity figure of `dataset` lack: test embeddings of runs
+    made with --save-test-embeddings, test labels, objective states, training labels."""
+    out: list[Missing] = []
+    tsne_name = f"tsne_{dataset}"
+    for key in sorted(k for k in cells if k[0] == dataset and k[4] in PAIR):
+        out += [Missing(tsne_name, str(r.path), "test_embeddings.npz") for r in cells[key]
+                if r.config.get("save_test_embeddings")
+                and not (r.path / "test_embeddings.npz").exists()]
+    pair = next(_pairs(cells, dataset), None)
+    if pair is not None:
+        try:
+            _test_labels(pair[0], data_dir)
+        except (BenchError, OSError) as exc:
+            out.append(Missing(tsne_name, dataset, f"test labels unavailable ({exc})"))
+    keys = sorted(k for k in main_cells(cells) if k[0] == dataset and k[4] == "proxy_anchor")
+    if keys:
+        setting = {k: cells[k] for k in sorted(cells) if k[0] == dataset and k[1:4] == keys[0][1:4]}
+        _, failed = rel.cooccurrence_with_failures(setting, data_dir)
+        out += rel.needs(setting, failed, output=f"similarity_{dataset}")
+    return out

@@ -17,6 +17,7 @@ import numpy as np
 from scipy import stats
 
 from bench.report.collect import Run
+from bench.report.inputs import Missing
 from bench.report.stats import Summary, summarize
 
 STATE_FILE = "objective_state.safetensors"
@@ -24,10 +25,22 @@ VECTOR_KEYS = {"proxies": "proxies", "classifier": "classifier.weight", "centroi
 
 
 def load_state(run: Run) -> dict[str, np.ndarray] | None:
+    """The run's objective state; None when the file is absent or unreadable (`needs` says so)."""
+    from safetensors import SafetensorError
     from safetensors.numpy import load_file
 
     path = run.path / STATE_FILE
-    return load_file(str(path)) if path.exists() else None
+    try:
+        return load_file(str(path)) if path.exists() else None
+    except (OSError, SafetensorError):
+        return None
+
+
+def state_problem(run: Run) -> str | None:
+    """Why the run's objective state cannot be used, or None when it can."""
+    if not (run.path / STATE_FILE).exists():
+        return STATE_FILE
+    return None if load_state(run) is not None else f"{STATE_FILE} unreadable"
 
 
 def class_vectors(state: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -108,9 +121,10 @@ def relations(cells: dict[tuple[str, ...], list[Run]], cooccurrence: dict[str, n
     return out
 
 
-def cooccurrence_for(cells: dict[tuple[str, ...], list[Run]], data_dir: str | None,
-                     note) -> dict[str, np.ndarray]:
-    """Jaccard matrices of the multi-label datasets among the cells; `note` says what is skipped."""
+def cooccurrence_with_failures(cells: dict[tuple[str, ...], list[Run]], data_dir: str | None
+                               ) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    """Jaccard matrices of the multi-label datasets among the cells, and {dataset: why not}
+    for those whose training labels could not be loaded."""
     from bench.errors import BenchError
 
     out: dict[str, np.ndarray] = {}
@@ -126,7 +140,25 @@ def cooccurrence_for(cells: dict[tuple[str, ...], list[Run]], data_dir: str | No
             out[run.dataset] = jaccard(load_train_labels(run, data_dir))
         except (BenchError, OSError) as exc:
             failed.setdefault(run.dataset, str(exc))
-    for dataset in sorted(set(failed) - set(out)):
-        note(f"relations: skipped {dataset} (training labels unavailable: {failed[dataset]})")
+    return out, {d: failed[d] for d in sorted(set(failed) - set(out))}
+
+
+def cooccurrence_for(cells: dict[tuple[str, ...], list[Run]], data_dir: str | None,
+                     note) -> dict[str, np.ndarray]:
+    """Jaccard matrices of the multi-label datasets among the cells; `note` says what is skipped."""
+    out, failed = cooccurrence_with_failures(cells, data_dir)
+    for dataset, why in failed.items():
+        note(f"relations: skipped {dataset} (training labels unavailable: {why})")
     return out
 
+
+def needs(cells: dict[tuple[str, ...], list[Run]], failed: dict[str, str],
+          output: str = "relations") -> list[Missing]:
+    """What the relations table lacks: the objective state of every run of a multi-label
+    dataset, and that dataset's training labels (for the co-occurrence)."""
+    out = [Missing(output, dataset, f"training labels unavailable ({why})")
+           for dataset, why in failed.items()]
+    for runs in cells.values():
+        out += [Missing(output, str(r.path), why) for r in runs
+                if r.metrics["dataset"]["multi_label"] and (why := state_problem(r))]
+    return out

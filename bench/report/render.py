@@ -34,9 +34,9 @@ def _cells(table: Table, bold, dagger) -> list[list[str]]:
     return rows
 
 
-def markdown(table: Table, command: str) -> str:
+def markdown(table: Table, command: str, *, incomplete: str = "") -> str:
     header = ["Objective", *(LABELS[k] for k in table.metrics), "n"]
-    lines = [f"### {' · '.join(table.setting)}", "", caption(table), "",
+    lines = [f"### {' · '.join(table.setting)}", "", caption(table, incomplete), "",
              "| " + " | ".join(header) + " |", "|" + "---|" + "---:|" * (len(header) - 1)]
     lines += ["| " + " | ".join(r) + " |" for r in _cells(table, lambda t: f"**{t}**", "†")]
     lines += ["", *(f"- {k}: `{v}`" if k == "regenerate" else f"- {k}: {v}"
@@ -52,9 +52,9 @@ def tex_escape(text: str) -> str:
     return text.replace("\0", r"\textbackslash{}").replace("†", r"$^\dagger$")
 
 
-def latex(table: Table, command: str) -> str:
+def latex(table: Table, command: str, *, incomplete: str = "") -> str:
     header = ["Objective", *(LABELS[k] for k in table.metrics), "$n$"]
-    cap = tex_escape(caption(table)).replace("±", r"$\pm$")
+    cap = tex_escape(caption(table, incomplete)).replace("±", r"$\pm$")
     lines = [f"% {k}: {v}" for k, v in provenance(table, command)]
     lines += [r"\begin{table}[t]", r"\centering", rf"\caption{{{cap}}}",
               rf"\label{{tab:{table.name}}}", r"\begin{tabular}{l" + "r" * (len(header) - 1) + "}",
@@ -96,10 +96,11 @@ def p_text(p: float | None) -> str:
     return "< 0.0001" if p < 1e-4 else f"{p:.4f}"
 
 
-def summary_markdown(verdicts: list[Verdict], command: str) -> str:
+def summary_markdown(verdicts: list[Verdict], command: str, *, incomplete: str = "") -> str:
     lines = ["# Where proxy_anchor beats softmax, and where not", "",
              "Δ = mean over common seeds of (proxy_anchor − softmax), in points; p from a "
-             f"{TEST_NAME}. Verdict per metric: wins / loses only when p < 0.05.", "",
+             f"{TEST_NAME}. Verdict per metric: wins / loses only when p < 0.05."
+             + (f" {incomplete}" if incomplete else ""), "",
              "| Setting | Δ macro-F1 | p | verdict | Δ MAP@R | p | verdict |",
              "|---|---:|---:|---|---:|---:|---|"]
     for v in verdicts:

@@ -95,11 +95,12 @@ def provenance(table: Table, command: str) -> list[tuple[str, str]]:
             ("regenerate", command)]
 
 
-def caption(table: Table) -> str:
+def caption(table: Table, incomplete: str = "") -> str:
     dataset, mode, encoder, budget = table.setting
     return (f"Test scores on {dataset} ({mode}, encoder {encoder}, training data {budget}): "
             "mean ± 95% CI (t-distribution over seeds), in percent; n = number of seeds. "
-            f"Bold: best mean per column. †: differs from {BASELINE} by a {TEST_NAME}.")
+            f"Bold: best mean per column. †: differs from {BASELINE} by a {TEST_NAME}."
+            + (f" {incomplete}" if incomplete else ""))
 
 
 @dataclass(frozen=True)

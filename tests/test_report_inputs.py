@@ -1,0 +1,136 @@
+"""Issue 13: `bench report` / `bench plot` name missing inputs and stop, `--allow-missing`
+marks what it left out, one regenerate command, the objective states are committed."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from bench.cli import main
+from bench.commands.report import CANONICAL_COMMAND
+from bench.data import load_dataset
+from tests.test_plot import add_artifacts, tiny_csv
+from tests.test_report import SEEDS, write_run
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def _no_real_data(monkeypatch):
+    monkeypatch.delenv("BENCH_DATA_DIR", raising=False)
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+
+
+def complete_tree(tmp_path: Path) -> Path:
+    """Multi-label runs (labels from a local CSV) with objective states, plus one
+    single-label dataset: every input of every table is present."""
+    csv = tiny_csv(tmp_path)
+    n_test = len(load_dataset(str(csv), label_sep="|").test)
+    runs = tmp_path / "runs"
+    for loss in ("softmax", "proxy_anchor"):
+        for seed in SEEDS:
+            run = write_run(runs, dataset="goemotions", loss=loss, seed=seed, multi_label=True)
+            cfg = run / "config.json"
+            cfg.write_text(cfg.read_text().replace('"dataset": "goemotions"',
+                                                   f'"dataset": "{csv}", "label_sep": "|"'))
+            add_artifacts(run, loss, n_test, embeddings=False)
+            write_run(runs, dataset="dair_emotion", loss=loss, seed=seed, multi_label=False)
+    return runs
+
+
+def report(runs: Path, out: Path, *extra: str) -> int:
+    return main(["report", "--runs", str(runs), "--out", str(out), *extra])
+
+
+def test_complete_inputs_pass_and_a_deleted_state_file_is_named(tmp_path, capsys):
+    runs, out = complete_tree(tmp_path), tmp_path / "tables"
+    assert report(runs, out) == 0
+    assert "INCOMPLETE" not in (out / "relations.md").read_text()
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    victim = runs / "goemotions-proxy_anchor-s1"
+    (victim / "objective_state.safetensors").unlink()
+    capsys.readouterr()
+    assert report(runs, out) == 2
+    err = capsys.readouterr().err
+    assert f"missing input: {victim}: objective_state.safetensors (needed by relations)" in err
+    assert "error: `bench report` needs 1 input(s)" in err and "--allow-missing" in err
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # nothing rewritten
+    assert report(runs, out, "--allow-missing") == 0
+    relations = (out / "relations.md").read_text()
+    assert "INCOMPLETE (written with --allow-missing)" in relations
+    assert "objective_state.safetensors: 1 (goemotions-proxy_anchor-s1)" in relations
+    assert "--allow-missing`" in relations  # its regenerate line reproduces it
+    # the score tables do not need the state file: unchanged, unmarked
+    table = "goemotions-frozen-minilm-full.md"
+    assert "INCOMPLETE" not in (out / table).read_text()
+    assert "INCOMPLETE" in (out / "index.md").read_text()
+
+
+def test_unreadable_record_marks_the_tables_of_its_dataset(tmp_path, capsys):
+    runs, out = complete_tree(tmp_path), tmp_path / "tables"
+    bad = runs / "dair_emotion-softmax-s2"
+    (bad / "metrics.json").write_text("{not json", encoding="utf-8")
+    assert report(runs, out) == 2
+    err = capsys.readouterr().err
+    assert str(bad) in err and "not valid JSON" in err and "needed by every output" in err
+    assert not out.exists()
+    assert report(runs, out, "--allow-missing") == 0
+    assert "INCOMPLETE" in (out / "dair_emotion-frozen-minilm-full.md").read_text()
+    assert r"dair\_emotion-softmax-s2" in (out / "dair_emotion-frozen-minilm-full.tex").read_text()
+    assert "INCOMPLETE" not in (out / "goemotions-frozen-minilm-full.md").read_text()
+    assert "INCOMPLETE" in (out / "summary_proxy_anchor_vs_softmax.md").read_text()
+
+
+def test_plot_names_a_missing_state_file(tmp_path, capsys):
+    runs = complete_tree(tmp_path)
+    victim = runs / "goemotions-proxy_anchor-s0"
+    (victim / "objective_state.safetensors").unlink()
+    figures = tmp_path / "figures"
+    assert main(["plot", "--runs", str(runs), "--out", str(figures)]) == 2
+    err = capsys.readouterr().err
+    assert f"{victim}: objective_state.safetensors (needed by similarity_goemotions)" in err
+    assert not figures.exists()
+    assert main(["plot", "--runs", str(runs), "--out", str(figures), "--allow-missing"]) == 0
+    assert (figures / "similarity_goemotions.png").stat().st_size > 1000
+
+
+def test_one_regenerate_command_whatever_the_flags(tmp_path, monkeypatch):
+    runs = complete_tree(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "results").mkdir()
+    shutil.move(runs, tmp_path / "results" / "runs")
+    readme = tmp_path / "results" / "README.md"
+    readme.write_text("<!-- generated by `bench report --readme`: begin -->\n"
+                      "<!-- generated by `bench report --readme`: end -->\n")
+    assert main(["report"]) == 0
+    first = {p.name: p.read_bytes() for p in Path("results/tables").iterdir()}
+    assert all(CANONICAL_COMMAND.encode() in first[n] for n in first if n.endswith((".md", ".tex")))
+    assert main(["report", "--runs", "./results/runs/", "--readme", str(readme)]) == 0
+    assert {p.name: p.read_bytes() for p in Path("results/tables").iterdir()} == first
+    assert CANONICAL_COMMAND in readme.read_text()
+    # a table no longer produced (its records moved away) is removed, not left stale
+    for run in Path("results/runs").glob("dair_emotion-*"):
+        shutil.rmtree(run)
+    assert main(["report"]) == 0
+    assert not list(Path("results/tables").glob("dair_emotion-*"))
+
+
+def test_ci_rebuilds_with_the_canonical_command():
+    ci = (REPO / ".ci" / "run").read_text()
+    assert CANONICAL_COMMAND in ci and "git status --porcelain" in ci
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_objective_states_are_committed_and_weights_are_not():
+    paths = ["results/runs/x/objective_state.safetensors", "results/runs/x/model.safetensors",
+             "results/runs/x/model/model.safetensors",
+             "results/runs/x/checkpoint/objective_state.safetensors"]
+    done = subprocess.run(["git", "check-ignore", "--no-index", *paths], cwd=REPO,
+                          capture_output=True, text=True)
+    if done.returncode == 128:
+        pytest.skip(f"not a git checkout: {done.stderr.strip()}")
+    assert done.stdout.split() == paths[1:]
