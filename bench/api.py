@@ -20,7 +20,9 @@ from bench.batching import TokenizedTexts, tokenize
 from bench.embedders import autocast, encode_tokens
 from bench.encoders import Encoder, load_backbone
 from bench.errors import BenchError, RunFolderError
+from bench.metrics import AT_LEAST_ONE, MAY_BE_EMPTY
 from bench.metrics import predict as predict_rule
+from bench.provenance import differs, missing_plugin
 from bench.records import read_json
 from bench.runfolder import check_manifest, frozen_source, inside, load_tensors
 
@@ -39,6 +41,10 @@ class TrainedModel:
         self.max_length: int = manifest["max_length"]
         t = manifest["thresholds"]
         self.thresholds = None if t is None else np.asarray(t, dtype=np.float32)
+        # the run's rule: empty predictions only where its training data had rows with no label
+        self.multi_label_rule: str | None = manifest.get(
+            "multi_label_rule", AT_LEAST_ONE if self.multi_label else None)
+        self.allow_empty = self.multi_label_rule == MAY_BE_EMPTY
 
     def _tokens(self, texts) -> TokenizedTexts:
         if isinstance(texts, str) or not isinstance(texts, (list, tuple)):
@@ -85,11 +91,12 @@ class TrainedModel:
 
     def predict_ids(self, texts, *, batch_size: int = 64) -> np.ndarray:
         """Exactly bench.metrics.predict: class ids, or a multi-hot (N, C) array."""
-        return predict_rule(self.scores(texts, batch_size=batch_size), self.thresholds)
+        return predict_rule(self.scores(texts, batch_size=batch_size), self.thresholds,
+                            allow_empty=self.allow_empty)
 
     def predict(self, texts, *, batch_size: int = 64) -> list[dict]:
         scores = self.scores(texts, batch_size=batch_size)
-        pred = predict_rule(scores, self.thresholds)
+        pred = predict_rule(scores, self.thresholds, allow_empty=self.allow_empty)
         names = self.label_names
         out = []
         for i, text in enumerate(texts):
@@ -101,6 +108,12 @@ class TrainedModel:
 
 def _build(run_dir: Path, m: dict, encoder_override: str | None):
     model_dir = run_dir / "model"
+    # before any loading: the record only names its plugin, for the user to load
+    if "plugin" in m and m["objective"] not in losses.names():
+        why = missing_plugin(m["objective"], m["plugin"])
+        raise RunFolderError(f"{model_dir / 'run.json'}: {why}")
+    if "plugin" in m and (note := differs(m["objective"], m["plugin"])):
+        print(note, file=sys.stderr)
     frozen = m["mode"] == "frozen"
     if frozen:
         name = encoder_override or frozen_source(model_dir / "run.json", m["encoder"])

@@ -1,7 +1,8 @@
 """`python -m bench <command>`: each command lives in `bench/commands/<name>.py`.
 
 A command module defines `add_arguments(parser)` and `handle(args) -> int`, so handlers
-can be called directly from tests without going through argv parsing.
+can be called directly from tests without going through argv parsing. Commands that build
+or load objectives load plugins first (bench/plugins.py); `report` and `plot` never do.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ COMMANDS = {
     "embed": "write trained embeddings for texts",
     "perf": "measure training and encoding throughput",
 }
+PLUGIN_COMMANDS = ("run", "grid", "sweep", "lowres", "list", "predict", "embed", "perf")
 
 
 def _load(name: str):
@@ -46,14 +48,41 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
             continue
         p = sub.add_parser(name, help=help_text, description=help_text)
         module.add_arguments(p)
+        if name in PLUGIN_COMMANDS:  # read before parsing by _plugin_specs; listed for --help
+            p.add_argument("--plugin", action="append", default=[], metavar="MODULE_OR_FILE",
+                           help="load objectives from a module or a .py file (repeatable; "
+                                "installed entry points and $BENCH_PLUGINS load too)")
         p.set_defaults(handler=module.handle)
     return parser
+
+
+def _plugin_specs(argv: list[str]) -> list[str]:
+    pre = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    pre.add_argument("--plugin", action="append", default=[])
+    return pre.parse_known_args(argv)[0].plugin
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     first = next((a for a in argv if not a.startswith("-")), None)
     only = first if first in COMMANDS else None
+    if only not in PLUGIN_COMMANDS:  # report, plot, help: records alone, no plugin code
+        return _dispatch(argv, only)
+    from bench import plugins
+    from losses import registry
+
+    # plugins register for this call only, so main() called twice (tests, notebooks) starts
+    # from the same registry; loaded before the parser, whose defaults list objectives
+    with registry.isolated():
+        try:
+            plugins.load_all(_plugin_specs(argv))
+        except BenchError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        return _dispatch(argv, only)
+
+
+def _dispatch(argv: list[str], only: str | None) -> int:
     args = build_parser(only).parse_args(argv)
     if getattr(args, "handler", None) is None:
         build_parser().print_help()

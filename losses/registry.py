@@ -12,6 +12,14 @@ from .base import Objective
 _REGISTRY: dict[str, type[Objective]] = {}
 
 
+class NameTakenError(ValueError):
+    """`register` of a name that is already registered; `.name` is that name."""
+
+    def __init__(self, name: str, message: str) -> None:
+        super().__init__(message)
+        self.name = name
+
+
 def register(cls: type[Objective]) -> type[Objective]:
     """Class decorator adding an Objective under `cls.name`; fails fast on a malformed class."""
     if not (inspect.isclass(cls) and issubclass(cls, Objective)):
@@ -29,7 +37,9 @@ def register(cls: type[Objective]) -> type[Objective]:
     if extra:
         raise ValueError(f"{cls.__name__}.search_space keys need a default but got {extra=}")
     if name in _REGISTRY:
-        raise ValueError(f"an objective named {name!r} is already registered: {_REGISTRY[name]}")
+        raise NameTakenError(
+            name, f"an objective named {name!r} is already registered: {_REGISTRY[name]}"
+        )
     _REGISTRY[name] = cls
     return cls
 
