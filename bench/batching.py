@@ -60,11 +60,12 @@ def sorted_batches(lengths: np.ndarray, batch_size: int) -> list[np.ndarray]:
 
 
 def primary_labels(labels: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """One class per example: itself for single-label, a random one of its labels otherwise."""
+    """One class per example: itself for single-label, a random one of its labels otherwise;
+    rows with no label get a pool of their own (id C), not class 0's: they are negatives."""
     if labels.ndim == 1:
         return labels
     noise = rng.random(labels.shape) * (labels > 0)
-    return noise.argmax(1)
+    return np.where(labels.any(1), noise.argmax(1), labels.shape[1])
 
 
 def class_balanced_batches(labels: np.ndarray, batch_size: int, m: int,

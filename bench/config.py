@@ -25,7 +25,8 @@ MODE_DEFAULTS: dict[str, dict[str, Any]] = {
 PER_OBJECTIVE = "objective"
 
 # Options added after records existed, with the value those records were run with.
-LATER_OPTIONS: dict[str, Any] = {"cpu_bf16": False, "head_lr_multiplier": PER_OBJECTIVE}
+LATER_OPTIONS: dict[str, Any] = {"cpu_bf16": False, "head_lr_multiplier": PER_OBJECTIVE,
+                                 "label_columns": None, "ignore_columns": None}
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,10 @@ class RunConfig:
     text_column: str = "text"
     label_column: str = "label"
     label_sep: str | None = None
+    # one 0/1 column per label: "anger,joy,..." or "all" (every column but the text column
+    # and ignore_columns); comma-joined strings, so the record and its hash stay plain JSON
+    label_columns: str | None = None
+    ignore_columns: str | None = None
     dev_file: str | None = None
     test_file: str | None = None
     device: str = "auto"

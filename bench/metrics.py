@@ -27,13 +27,40 @@ def tune_thresholds(scores: np.ndarray, targets: np.ndarray) -> np.ndarray:
     return ((s_sorted[best, cols] + nxt) / 2).astype(np.float32)
 
 
-def predict(scores: np.ndarray, thresholds: np.ndarray | None) -> np.ndarray:
-    """Single-label: argmax ids. Multi-label: scores above threshold, at least the top one."""
+# Multi-label decision rules; a run records which one it used (see empty_rule).
+AT_LEAST_ONE, MAY_BE_EMPTY = "at_least_one", "may_be_empty"
+
+
+def empty_rule(train_labels: np.ndarray) -> str | None:
+    """May a prediction be empty? Only where the training data has rows with no label: then
+    "no emotion" is a real answer; otherwise every text has one, so predict at least one."""
+    if train_labels.ndim == 1:
+        return None
+    return MAY_BE_EMPTY if not train_labels.any(1).all() else AT_LEAST_ONE
+
+
+def predict(scores: np.ndarray, thresholds: np.ndarray | None, *,
+            allow_empty: bool = False) -> np.ndarray:
+    """Single-label: argmax ids. Multi-label: scores above their class's threshold, plus the
+    top-scoring class where none is above, unless `allow_empty` (rule MAY_BE_EMPTY)."""
     if thresholds is None:
         return scores.argmax(1)
     pred = (scores > thresholds[None, :]).astype(np.uint8)
-    pred[np.arange(len(scores)), scores.argmax(1)] |= ~pred.any(1)
+    if not allow_empty:
+        pred[np.arange(len(scores)), scores.argmax(1)] |= ~pred.any(1)
     return pred
+
+
+def samples_scores(pred: np.ndarray, targets: np.ndarray) -> dict[str, float]:
+    """Samples-averaged Jaccard (|P & T| / |P | T|) and F1 (2|P & T| / (|P| + |T|)) of
+    multi-hot rows; a row with empty truth and empty prediction scores 1 (correct "no label"),
+    as scikit-learn's jaccard_score / f1_score(average="samples", zero_division=1.0)."""
+    p, t = pred.astype(bool), targets.astype(bool)
+    inter = (p & t).sum(1)
+    union, size = (p | t).sum(1), p.sum(1) + t.sum(1)
+    jaccard = np.where(union == 0, 1.0, inter / np.maximum(union, 1))
+    f1 = np.where(size == 0, 1.0, 2 * inter / np.maximum(size, 1))
+    return {"jaccard": float(jaccard.mean()), "samples_f1": float(f1.mean())}
 
 
 def classification_metrics(pred: np.ndarray, targets: np.ndarray,
@@ -54,6 +81,8 @@ def classification_metrics(pred: np.ndarray, targets: np.ndarray,
     }
     if multi:
         out["exact_match"] = float((pred == targets).all(1).mean())
+        out.update(samples_scores(pred, targets))
+        out["rows_without_label"] = int((~targets.any(1)).sum())
     else:
         out["accuracy"] = float((pred == targets).mean())
     return out

@@ -33,6 +33,7 @@ def load_full_data(cfg: RunConfig) -> EmotionDataset:
     """The dataset with its whole train split (what `frozen_features` should be given)."""
     return load_dataset(cfg.dataset, data_dir=cfg.data_dir, text_column=cfg.text_column,
                         label_column=cfg.label_column, label_sep=cfg.label_sep,
+                        label_columns=cfg.label_columns, ignore_columns=cfg.ignore_columns,
                         dev_file=cfg.dev_file, test_file=cfg.test_file, split_seed=cfg.seed)
 
 

@@ -17,7 +17,7 @@ from tqdm.auto import tqdm
 from bench.batching import training_batches
 from bench.config import RunConfig
 from bench.errors import TrainingError
-from bench.metrics import classification_metrics, predict, tune_thresholds
+from bench.metrics import MAY_BE_EMPTY, classification_metrics, empty_rule, predict, tune_thresholds
 from bench.optim import make_optimizer
 
 
@@ -62,7 +62,7 @@ def dev_scores(embedder, objective, ds, centroid_sample) -> np.ndarray:
 
 def dev_macro_f1(scores: np.ndarray, ds) -> float:
     thresholds = tune_thresholds(scores, ds.dev.labels) if ds.multi_label else None
-    pred = predict(scores, thresholds)
+    pred = predict(scores, thresholds, allow_empty=empty_rule(ds.train.labels) == MAY_BE_EMPTY)
     return classification_metrics(pred, ds.dev.labels, ds.label_names)["macro_f1"]
 
 

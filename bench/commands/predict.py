@@ -65,12 +65,16 @@ def _cell(text: str, width: int = 60) -> str:
 def _table(model, lines, preds, out) -> None:
     m = model.manifest
     kind = "multi-label" if model.multi_label else "single-label"
+    if model.allow_empty:
+        kind += " (may predict no label)"
     print(f"# run {model.run_dir.name}: {m['objective']} ({m['mode']}), trained on "
           f"{m['dataset']!r}, {kind}, labels: {', '.join(model.label_names)}", file=out)
     print(f"{'line':>6}  {'labels':<24} {'score':>6}  text", file=out)
     for line, p in zip(lines, preds, strict=True):
-        top = max(p["scores"][name] for name in p["labels"])
-        print(f"{line:>6}  {_cell(', '.join(p['labels']), 24):<24} {top:>6.3f}  "
+        # no label predicted (rule may_be_empty): show the best score, below every threshold
+        top = max(p["scores"][name] for name in p["labels"] or p["scores"])
+        labels = ", ".join(p["labels"]) or "(none)"
+        print(f"{line:>6}  {_cell(labels, 24):<24} {top:>6.3f}  "
               f"{_cell(p['text'])}", file=out)
 
 

@@ -9,7 +9,7 @@ import os
 from bench.config import RunConfig
 from bench.errors import BenchError
 
-HEADLINE = ("macro_f1", "micro_f1", "accuracy", "exact_match")
+HEADLINE = ("macro_f1", "micro_f1", "accuracy", "exact_match", "jaccard", "samples_f1")
 
 
 def parse_hparams(items: list[str]) -> dict:
@@ -44,7 +44,13 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--train-fraction", type=float, help="use this fraction of the training set")
     p.add_argument("--text-column", default="text")
     p.add_argument("--label-column", default="label")
-    p.add_argument("--label-sep", help="separator of several labels in one cell (multi-label)")
+    p.add_argument("--label-sep", help="separator of several labels in one cell (multi-label; "
+                                       "an empty cell is then a text with no label)")
+    p.add_argument("--label-columns", metavar="A,B,...|all",
+                   help="one 0/1 (or true/false) column per label (multi-label): their names, "
+                        "or 'all' = every column but the text column and --ignore-columns")
+    p.add_argument("--ignore-columns", metavar="A,B,...",
+                   help="with --label-columns all: columns that are not labels (e.g. an id)")
     p.add_argument("--dev-file")
     p.add_argument("--test-file")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1, ...")
@@ -95,6 +101,7 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
             head_lr_multiplier=args.head_lr_multiplier,
             text_column=args.text_column, label_column=args.label_column,
             label_sep=args.label_sep, dev_file=args.dev_file, test_file=args.test_file,
+            label_columns=args.label_columns, ignore_columns=args.ignore_columns,
             device=args.device, amp=not args.no_amp, cpu_bf16=args.cpu_bf16,
             trust_remote_code=args.trust_remote_code,
             save_model=not args.no_save_model, output_dir=args.output_dir, run_id=args.run_id,

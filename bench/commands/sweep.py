@@ -56,6 +56,7 @@ def base_config(args: argparse.Namespace, loss: str) -> RunConfig:
             train_fraction=args.train_fraction, data_dir=args.data_dir,
             text_column=args.text_column, label_column=args.label_column,
             label_sep=args.label_sep, dev_file=args.dev_file, test_file=args.test_file,
+            label_columns=args.label_columns, ignore_columns=args.ignore_columns,
             device=args.device, amp=not args.no_amp, cpu_bf16=args.cpu_bf16,
             trust_remote_code=args.trust_remote_code,
             output_dir=args.output_dir)
