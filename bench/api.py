@@ -21,7 +21,6 @@ from bench.embedders import autocast, encode_tokens
 from bench.encoders import Encoder, load_backbone
 from bench.errors import BenchError, RunFolderError
 from bench.metrics import AT_LEAST_ONE, MAY_BE_EMPTY
-from bench.metrics import AT_LEAST_ONE, MAY_BE_EMPTY
 from bench.metrics import predict as predict_rule
 from bench.provenance import differs, missing_plugin
 from bench.records import read_json
@@ -42,10 +41,6 @@ class TrainedModel:
         self.max_length: int = manifest["max_length"]
         t = manifest["thresholds"]
         self.thresholds = None if t is None else np.asarray(t, dtype=np.float32)
-        # the run's rule: empty predictions only where its training data had rows with no label
-        self.multi_label_rule: str | None = manifest.get(
-            "multi_label_rule", AT_LEAST_ONE if self.multi_label else None)
-        self.allow_empty = self.multi_label_rule == MAY_BE_EMPTY
         # the run's rule: empty predictions only where its training data had rows with no label
         self.multi_label_rule: str | None = manifest.get(
             "multi_label_rule", AT_LEAST_ONE if self.multi_label else None)

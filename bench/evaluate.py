@@ -75,9 +75,6 @@ def prediction_rule(objective, multi_label: bool, rule: str | None = None) -> st
     if multi_label and rule == MAY_BE_EMPTY:
         return base + ("; per-class thresholds tuned on dev, no class predicted where every "
                        "score is below its threshold (training data has rows with no label)")
-    if multi_label and rule == MAY_BE_EMPTY:
-        return base + ("; per-class thresholds tuned on dev, no class predicted where every "
-                       "score is below its threshold (training data has rows with no label)")
     if multi_label:
         return base + "; per-class thresholds tuned on dev, at least the top class predicted"
     return base + "; argmax"

@@ -11,7 +11,6 @@ from torch import nn
 from bench.encoders import encoder_names
 from bench.errors import RunFolderError
 from bench.metrics import AT_LEAST_ONE, MAY_BE_EMPTY
-from bench.metrics import AT_LEAST_ONE, MAY_BE_EMPTY
 
 HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*")
 
@@ -47,9 +46,6 @@ def check_manifest(path: Path, m: dict) -> dict:
     need("objective", lambda v: isinstance(v, str))
     need("hparams", lambda v: isinstance(v, dict))
     need("encoder", lambda v: isinstance(v, str) and v != "")
-    if "multi_label_rule" in m:  # older manifests lack it: they used at_least_one
-        need("multi_label_rule", lambda v: v in ((AT_LEAST_ONE, MAY_BE_EMPTY)
-                                                 if m["multi_label"] else (None,)))
     if "multi_label_rule" in m:  # older manifests lack it: they used at_least_one
         need("multi_label_rule", lambda v: v in ((AT_LEAST_ONE, MAY_BE_EMPTY)
                                                  if m["multi_label"] else (None,)))

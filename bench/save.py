@@ -22,7 +22,6 @@ from safetensors.torch import save_file
 
 from bench.io import atomic_save_file, atomic_write_json
 from bench.metrics import empty_rule
-from bench.metrics import empty_rule
 from bench.provenance import plugin_entry
 
 TEST_EMBEDDING_ROWS = 2000
@@ -48,7 +47,6 @@ def model_manifest(cfg, ds, objective, thresholds) -> dict:
         "hparams": objective.hparams, "multi_label": ds.multi_label,
         "label_names": list(ds.label_names), "dataset": ds.name,
         "thresholds": None if thresholds is None else [float(t) for t in thresholds],
-        "multi_label_rule": empty_rule(ds.train.labels),  # may a prediction be empty
         "multi_label_rule": empty_rule(ds.train.labels),  # may a prediction be empty
         **plugin_entry(objective),  # which plugin to load again; never imported from here
     }
