@@ -172,5 +172,8 @@ def check_errors(cls: type[Objective]) -> None:
             call()
         except ValueError as exc:
             _require("but got" in str(exc), f"the error for {what} must say what it got: {exc}")
+        except Exception as exc:
+            raise AssertionError(f"{cls.__name__} must raise ValueError for {what}, but raised "
+                                 f"{type(exc).__name__}: {exc}") from exc
         else:
             raise AssertionError(f"{cls.__name__} must raise ValueError for {what}")
