@@ -120,6 +120,11 @@ def test_broken_plugins_get_one_line_naming_them(kind, how, tmp_path, monkeypatc
     assert err.count("\n") == 1 and message in err and "Traceback" not in err
     assert (str(path) if how == "--plugin" else module) in err and how in err
     assert losses.names() == BUILTIN and losses.get("softmax").__module__ == "losses.softmax"
+    if how == "--plugin":  # called as a library: a failed plugin leaves nothing registered
+        with losses.registry.isolated():
+            with pytest.raises(plugins.PluginError, match=message):
+                plugins.load(str(path), "test")
+            assert losses.names() == BUILTIN
 
 
 def test_missing_plugins_and_two_plugins_with_one_name(tmp_path, capsys):
