@@ -183,7 +183,7 @@ def load_file(path_text: str, origin: str) -> Plugin:
             raise
         return mod
 
-    return _import(plugin, str(path), do_import)
+    return _import(plugin, f"{path}:{digest}", do_import)  # an edited file is a new plugin
 
 
 def load(spec: str, origin: str) -> Plugin:
