@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import torch
 import torch.nn.functional as F
+from circle_loss import CircleLoss
 from pytorch_metric_learning import losses as pml
 
-from circle_loss import CircleLoss
 from losses.testing import check_objective
 
 N, D, C = 40, 16, 6
