@@ -190,7 +190,7 @@ def test_sweep_gives_a_plugin_the_same_budget(tiny_encoder, tmp_path):
     storage = f"sqlite:///{tmp_path / 'optuna.db'}"
     assert main(["sweep", "--plugin", str(EXAMPLE), "--losses", "circle,softmax",
                  "--dataset", str(data), "--encoder", tiny_encoder, "--trials", "2",
-                 "--epochs", "1", "--final-seeds", "0", "--storage", storage, "--quiet",
+                 "--epochs", "1", "--final-seeds", "0", "--storage", storage,
                  "--sweep-dir", str(tmp_path / "sweeps"), "--max-length", "32"]) == 0
     studies = optuna.study.get_all_study_summaries(storage)
     assert sorted(s.n_trials for s in studies) == [2, 2] and len(studies) == 2
