@@ -2,6 +2,7 @@
 
 Only safetensors and JSON are read (never pickle), Hugging Face code stays off
 (trust_remote_code=False), and nothing named in run.json can point outside the run folder.
+A plugin objective's run needs its plugin loaded first: `bench.plugins.load_all([...])`.
 """
 
 from __future__ import annotations
