@@ -16,7 +16,7 @@ from bench.commands import report as report_cmd
 from bench.report.inputs import MissingInputs
 from tests.test_report import LABELS, SEEDS, make_tree, write_run
 
-FIGURES = ("scores", "per_emotion_delta_goemotions_frozen", "lowres", "tsne_goemotions",
+FIGURES = ("verdict_map", "scores", "per_emotion_delta_goemotions_frozen", "lowres", "tsne_goemotions",
            "similarity_goemotions", "cost")
 
 
@@ -90,10 +90,10 @@ def test_every_figure_is_written(tmp_path, capsys):
     tables = tmp_path / "tables"
     report_cmd.handle(argparse.Namespace(runs=str(runs), out=str(tables), data_dir=None))
     rel = (tables / "relations.csv").read_text().splitlines()
-    kinds = {tuple(line.split(",")[4:6]) for line in rel[1:]}
+    kinds = {(line.split(",")[4], line.split(",")[7]) for line in rel[1:]}
     assert {("proxy_anchor", "proxies"), ("softmax", "classifier"), ("supcon", "centroids"),
             ("softmax", "centroids")} <= kinds
-    assert all(line.split(",")[8] == "3" for line in rel[1:] if ",full," in line)
+    assert all(line.split(",")[10] == "3" for line in rel[1:] if ",full," in line)
 
 
 def test_skips_are_one_line_notes(tmp_path, capsys):

@@ -22,9 +22,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     from bench.report import maps, plots
-    from bench.report.collect import group_cells, scan_runs
+    from bench.report.cells import group_cells
+    from bench.report.collect import scan_runs
     from bench.report.figures import stamped
     from bench.report.inputs import affects, caption_note, enforce
+    from bench.report.tables import build_tables
+    from bench.report.verdict_figure import verdict_map_figure
+    from bench.report.verdicts import verdict_map
 
     def note(message: str) -> None:
         print(message, file=sys.stderr)
@@ -35,6 +39,7 @@ def handle(args: argparse.Namespace) -> int:
     missing = unreadable + maps.needs(cells, dataset=dataset, data_dir=data_dir)
     enforce(missing, allow=getattr(args, "allow_missing", False), command="plot", note=note)
     figures = {
+        "verdict_map": lambda: verdict_map_figure(verdict_map(build_tables(cells)), args.out),
         "scores": lambda: plots.scores(cells, args.out),
         "per_emotion": lambda: plots.per_emotion(cells, args.out, dataset=dataset),
         "lowres": lambda: plots.lowres(cells, args.out),

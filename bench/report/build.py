@@ -1,4 +1,5 @@
-"""`bench report` end to end: run records -> tables, summary, relations, index.
+"""`bench report` end to end: run records -> tables, summary, verdict map, published
+numbers, relations, index.
 
 Every output is a pure function of the run records and the command line (sorted order,
 fixed float formatting, no timestamps), so regenerating gives byte-identical files.
@@ -9,14 +10,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from bench.io import atomic_write_text
+from bench.report import published, render
 from bench.report import relations as rel
-from bench.report import render
-from bench.report.collect import group_cells, scan_runs, warn
+from bench.report import verdict_render as vr
+from bench.report.cells import group_cells
+from bench.report.collect import scan_runs, warn
 from bench.report.inputs import affects, caption_note, enforce
 from bench.report.stats import fmt
-from bench.report.tables import build_tables, proxy_vs_softmax
+from bench.report.tables import Table, build_tables
+from bench.report.verdicts import verdict_map
 
-SUMMARY = "summary_proxy_anchor_vs_softmax"
+SUMMARY, VERDICT_MAP, PUBLISHED = "summary_proxy_anchor_vs_softmax", "verdict_map", "published"
 
 
 def relations_markdown(rows: list[rel.Relation], command: str, *, incomplete: str = "") -> str:
@@ -24,33 +28,47 @@ def relations_markdown(rows: list[rel.Relation], command: str, *, incomplete: st
              "Spearman ρ between the cosine similarity of two class vectors and the Jaccard "
              "index of the two emotions in the training labels, over all class pairs (upper "
              "triangle); mean ± 95% CI (t-distribution over seeds). Higher: the geometry "
-             "mirrors co-occurrence more closely. Centroids are computed for every objective."
-             + (f" {incomplete}" if incomplete else ""),
-             "", "| Setting | Objective | Vectors | Spearman ρ | n |", "|---|---|---|---:|---:|"]
+             "mirrors co-occurrence more closely. Centroids are computed for every objective. "
+             "Settings: what differs from the defaults; legacy: made before the shared head "
+             "learning rate." + (f" {incomplete}" if incomplete else ""),
+             "", "| Setting | Objective | Settings | Vectors | Spearman ρ | n |",
+             "|---|---|---|---|---:|---:|"]
     for r in rows:
         value = (f"{r.rho.mean:.3f}" if r.rho.n < 2
                  else f"{r.rho.mean:.3f} ± {r.rho.ci95:.3f}")
-        lines.append(f"| {' · '.join(r.setting)} | {r.loss} | {r.kind} | {value} | {r.rho.n} |")
+        settings = ("legacy" + (f": {r.settings}" if r.settings else "") if r.legacy
+                    else r.settings or "defaults")
+        lines.append(f"| {' · '.join(r.setting)} | {r.loss} | {settings} | {r.kind} | {value} "
+                     f"| {r.rho.n} |")
     if not rows:
-        lines.append("| (no multi-label runs with class vectors and training labels) | | | | |")
+        lines.append("| (no multi-label runs with class vectors and training labels) | | | | | |")
     return "\n".join(lines + ["", f"Regenerate: `{command}`"]) + "\n"
 
 
 def relations_csv(rows: list[rel.Relation]) -> str:
-    head = "dataset,mode,encoder,budget,loss,vectors,mean,ci95,n,seeds\n"
-    body = "".join(",".join([*r.setting, r.loss, r.kind, fmt(r.rho.mean), fmt(r.rho.ci95),
-                             str(r.rho.n), " ".join(map(str, r.seeds))]) + "\n" for r in rows)
-    return head + body
+    fields = ("dataset", "mode", "encoder", "budget", "loss", "settings", "legacy", "vectors",
+              "mean", "ci95", "n", "seeds")
+    return render.csv_text([dict(zip(fields, (
+        *r.setting, r.loss, r.settings, int(r.legacy), r.kind, fmt(r.rho.mean), fmt(r.rho.ci95),
+        r.rho.n, " ".join(map(str, r.seeds))), strict=True)) for r in rows], fields)
 
 
-def index_markdown(names: list[str], command: str, *, incomplete: str = "") -> str:
+def index_markdown(tables: list[Table], command: str, *, incomplete: str = "") -> str:
     lines = ["# Result tables", "",
              f"Regenerate all (with BENCH_DATA_DIR set, for relations.md): `{command}`", "",
              *([incomplete, ""] if incomplete else []),
              f"- [Where proxy_anchor beats softmax, and where not]({SUMMARY}.md)",
+             f"- [Verdict map]({VERDICT_MAP}.md) ([LaTeX]({VERDICT_MAP}.tex), "
+             f"[CSV]({VERDICT_MAP}.csv))",
+             f"- [Our numbers beside published ones]({PUBLISHED}.md)",
              "- [Emotion relationships in the class vectors](relations.md)", ""]
-    lines += [f"- [{n}]({n}.md) ([LaTeX]({n}.tex), [CSV]({n}.csv))" for n in names]
-    if not names:
+    for legacy in (False, True):
+        names = [t.name for t in tables if t.legacy == legacy]
+        if legacy and names:
+            lines += ["", "## Legacy records (before the shared head learning rate; no verdicts)",
+                      ""]
+        lines += [f"- [{n}]({n}.md) ([LaTeX]({n}.tex), [CSV]({n}.csv))" for n in names]
+    if not tables:
         lines.append("(no complete runs found)")
     return "\n".join(lines) + "\n"
 
@@ -86,14 +104,18 @@ def write_report(runs_root: str, out: str, *, command: str, data_dir: str | None
         files[f"{t.name}.md"] = render.markdown(t, command, incomplete=gap(t.name, t.setting))
         files[f"{t.name}.tex"] = render.latex(t, command, incomplete=gap(t.name, t.setting))
         files[f"{t.name}.csv"] = render.table_csv(t)
-    verdicts = proxy_vs_softmax(tables)
-    files[f"{SUMMARY}.md"] = render.summary_markdown(verdicts, command, incomplete=gap(SUMMARY))
-    files[f"{SUMMARY}.csv"] = render.summary_csv(verdicts)
+    vmap = verdict_map(tables)
+    files[f"{SUMMARY}.md"] = vr.summary_markdown(vmap, command, incomplete=gap(SUMMARY))
+    files[f"{SUMMARY}.csv"] = vr.verdict_csv(vmap)
+    files[f"{VERDICT_MAP}.md"] = vr.map_markdown(vmap, command, incomplete=gap(VERDICT_MAP))
+    files[f"{VERDICT_MAP}.tex"] = vr.map_latex(vmap, command, incomplete=gap(VERDICT_MAP))
+    files[f"{VERDICT_MAP}.csv"] = vr.verdict_csv(vmap)
+    files[f"{PUBLISHED}.md"] = published.markdown(tables, command)
+    files[f"{PUBLISHED}.csv"] = published.csv(tables)
     rows = rel.relations(cells, cooccurrence)
     files["relations.md"] = relations_markdown(rows, command, incomplete=gap("relations"))
     files["relations.csv"] = relations_csv(rows)
-    files["index.md"] = index_markdown([t.name for t in tables], command,
-                                       incomplete=caption_note(missing))
+    files["index.md"] = index_markdown(tables, command, incomplete=caption_note(missing))
     _remove_stale(Path(out), files, note)
     paths = []
     for name in sorted(files):

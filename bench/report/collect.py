@@ -1,36 +1,35 @@
-"""Find complete run records and group them into cells (one objective x setting, many seeds).
+"""Find complete, readable run records (`scan_runs`); cells.py groups them into cells.
 
-Cell key: (dataset, mode, encoder, budget, loss); budget is "full", "max_train=N",
-"fraction=F" or both, with "+sweep" appended for runs tagged "sweep-final" (the
-hyperparameters a sweep chose), so tuned and default runs get separate tables. Inside a cell the seeds must be the only difference, so:
-1. if any run is tagged "sweep-final", only those runs are kept; otherwise runs tagged
-   "sweep*" (search trials) are dropped and plain runs are kept;
-2. if the kept runs still differ in anything but the seed (hyperparameters, epochs, ...),
-   the variant with the most seeds wins (ties: the newest run) and the rest are named
-   on stderr;
-3. two runs of the same seed: the newest (status.json "time", then folder name) is kept
-   and the older one named on stderr.
 Runs still running or failed are named on stderr and skipped; unreadable records are
 returned by `scan_runs` as missing inputs (`bench report` stops on them, see inputs.py).
 """
 
 from __future__ import annotations
 
-import json
 import sys
-from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from bench.errors import RunFolderError
 from bench.records import METRICS_SCHEMA, read_json
 from bench.report.inputs import ALL, Missing
+from bench.report.settings import Settings, settings_of, still_rising
 
 CONFIG_KEYS = ("loss", "dataset", "mode", "encoder", "seed", "max_train", "train_fraction", "tags")
-# Keys that never change a result, so they do not split a cell into variants.
-NOT_VARIANT = ("seed", "output_dir", "run_id", "save_model", "save_test_embeddings", "device",
-               "tags", "data_dir", "identity", "score_test")
+
+
+class CellKey(NamedTuple):
+    dataset: str
+    mode: str
+    encoder: str
+    budget: str
+    settings: Settings
+    loss: str
+
+    @property
+    def setting(self) -> tuple[str, str, str, str]:
+        return (self.dataset, self.mode, self.encoder, self.budget)
 
 
 @dataclass(frozen=True)
@@ -40,6 +39,11 @@ class Run:
     metrics: dict
     env: dict
     time: str
+    settings: Settings = Settings()
+
+    @property
+    def still_rising(self) -> bool:
+        return still_rising(self.config, self.metrics)
 
     @property
     def dataset(self) -> str:
@@ -72,18 +76,6 @@ class Run:
     def setting(self) -> tuple[str, str, str, str]:
         """(dataset, mode, encoder, budget): the rows of one table share it."""
         return (self.dataset, self.config["mode"], str(self.config["encoder"]), self.budget)
-
-    @property
-    def variant(self) -> str:
-        # through RunConfig, so records written before an option existed get its default
-        from bench.config import RunConfig
-
-        try:
-            full = RunConfig.from_dict(self.config).resolved().to_dict()
-        except (TypeError, ValueError):
-            full = self.config
-        return json.dumps({k: v for k, v in full.items() if k not in NOT_VARIANT},
-                          sort_keys=True)
 
     @property
     def order(self) -> tuple[str, str]:
@@ -119,7 +111,11 @@ def load_run(run_dir: Path) -> Run:
         raise RunFolderError("config.json and metrics.json must hold JSON objects")
     _check(run_dir, config, metrics)
     env = read_json(run_dir / "env.json") if (run_dir / "env.json").exists() else {}
-    return Run(run_dir, config, metrics, env, str(status.get("time", "")))
+    try:
+        settings = settings_of(config)
+    except (TypeError, ValueError) as exc:
+        raise RunFolderError(f"config.json does not describe a run ({exc})") from None
+    return Run(run_dir, config, metrics, env, str(status.get("time", "")), settings)
 
 
 def _scope(run_dir: Path) -> tuple[str, str] | None:
@@ -158,50 +154,3 @@ def find_runs(root: str | Path) -> list[Run]:
     for m in unreadable:
         warn(f"skipped run {m.source}: {m.what}")
     return runs
-
-
-def _pick(key: tuple, runs: list[Run]) -> list[Run]:
-    final = [r for r in runs if "sweep-final" in r.tags]
-    kept = final or [r for r in runs if not any(t.startswith("sweep") for t in r.tags)]
-    variants: dict[str, list[Run]] = defaultdict(list)
-    for r in kept:
-        variants[r.variant].append(r)
-    ranked = sorted(variants.values(), key=lambda rs: (len({r.seed for r in rs}),
-                                                       max(r.order for r in rs)))
-    if not ranked:
-        return []
-    chosen = ranked[-1]
-    for other in ranked[:-1]:
-        warn(f"cell {'/'.join(key)}: dropped {len(other)} run(s) with other settings than the "
-             f"kept ones (e.g. {other[0].path}); cells must differ only in the seed")
-    by_seed: dict[int, list[Run]] = defaultdict(list)
-    for r in chosen:
-        by_seed[r.seed].append(r)
-    out = []
-    for seed in sorted(by_seed):
-        dups = sorted(by_seed[seed], key=lambda r: r.order)
-        for old in dups[:-1]:
-            warn(f"cell {'/'.join(key)}: seed {seed} appears twice; kept the newest "
-                 f"{dups[-1].path}, ignored {old.path}")
-        out.append(dups[-1])
-    return out
-
-
-def group_cells(runs: Iterable[Run]) -> dict[tuple[str, ...], list[Run]]:
-    """{(dataset, mode, encoder, budget, loss): runs sorted by seed}, keys sorted."""
-    groups: dict[tuple[str, ...], list[Run]] = defaultdict(list)
-    for r in runs:
-        groups[(*r.setting, r.loss)].append(r)
-    cells = {key: _pick(key, groups[key]) for key in sorted(groups)}
-    return {k: v for k, v in cells.items() if v}
-
-
-def search_budget(runs: Iterable[Run]) -> str:
-    """From tags: sweep-final runs may state their search as "budget=<text>" (e.g.
-    "budget=30 trials") or "trials=<n>"; runs without "sweep-final" used the defaults."""
-    runs = list(runs)
-    if not any("sweep-final" in r.tags for r in runs):
-        return "none (defaults)"
-    found = sorted({t.split("=", 1)[1] + (" trials" if t.startswith("trials=") else "")
-                    for r in runs for t in r.tags if t.startswith(("budget=", "trials="))})
-    return "sweep " + (", ".join(found) if found else "(trial budget not recorded in run tags)")

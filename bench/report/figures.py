@@ -15,7 +15,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from bench.io import atomic_save_file  # noqa: E402
-from bench.report.collect import Run  # noqa: E402
+from bench.report.collect import CellKey, Run  # noqa: E402
 
 COLUMN, WIDE = 3.4, 7.0  # inches: one paper column, full width
 plt.rcParams.update({"font.size": 8, "axes.titlesize": 8, "axes.labelsize": 8,
@@ -64,14 +64,17 @@ def ci(values: list[float]) -> float:
     return 0.0 if math.isnan(half) else half
 
 
-def main_cells(cells: dict[tuple[str, ...], list[Run]]) -> dict[tuple[str, ...], list[Run]]:
-    """Cells of the headline comparison: no train_fraction; per (dataset, mode) the full
-    training set when present, else the (encoder, budget) setting with the most runs."""
+def main_cells(cells: dict[CellKey, list[Run]]) -> dict[CellKey, list[Run]]:
+    """Cells of the headline comparison: current records with the default settings, no
+    train_fraction; per (dataset, mode) the full training set when present, else the
+    (encoder, budget) setting with the most runs. Legacy records and variants are left out,
+    so every objective is drawn beside the softmax with the same settings."""
     options: dict[tuple, dict[tuple, int]] = defaultdict(lambda: defaultdict(int))
-    for (dataset, mode, encoder, budget, _), runs in cells.items():
-        if runs[0].config.get("train_fraction") is None:
-            options[(dataset, mode)][(encoder, budget)] += len(runs)
+    usable = {k: runs for k, runs in cells.items()
+              if not k.settings.legacy and not k.settings.pairs
+              and runs[0].config.get("train_fraction") is None}
+    for key, runs in usable.items():
+        options[(key.dataset, key.mode)][(key.encoder, key.budget)] += len(runs)
     chosen = {k: max(v, key=lambda eb: (eb[1] == "full", v[eb], eb)) for k, v in options.items()}
-    return {key: runs for key, runs in cells.items()
-            if chosen.get((key[0], key[1])) == (key[2], key[3])
-            and runs[0].config.get("train_fraction") is None}
+    return {key: runs for key, runs in usable.items()
+            if chosen.get((key.dataset, key.mode)) == (key.encoder, key.budget)}

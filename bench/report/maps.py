@@ -24,9 +24,9 @@ def _test_labels(run, data_dir) -> tuple[np.ndarray, bool, tuple[str, ...]]:
 def _pairs(cells, dataset: str):
     """(softmax run, proxy_anchor run) with saved test embeddings, same setting and seed."""
     for key in sorted(cells):
-        if key[0] != dataset or key[4] != PAIR[0]:
-            continue
-        other = {r.seed: r for r in cells.get((*key[:4], PAIR[1]), [])
+        if key.dataset != dataset or key.loss != PAIR[0] or key.settings.legacy:
+            continue  # same settings on both sides, never legacy records: a fair pair
+        other = {r.seed: r for r in cells.get(key._replace(loss=PAIR[1]), [])
                  if (r.path / "test_embeddings.npz").exists()}
         for r in cells[key]:
             if (r.path / "test_embeddings.npz").exists() and r.seed in other:
@@ -76,7 +76,7 @@ def group_order(names: tuple[str, ...]) -> list[int]:
 
 
 def similarity(cells, out, *, dataset: str = "goemotions", data_dir=None, note=print) -> list:
-    keys = sorted(k for k in main_cells(cells) if k[0] == dataset and k[4] == "proxy_anchor")
+    keys = sorted(k for k in main_cells(cells) if k.dataset == dataset and k.loss == "proxy_anchor")
     runs = [r for k in keys for r in cells[k] if (r.path / rel.STATE_FILE).exists()]
     if not runs:
         raise Skip(f"similarity: no {dataset} proxy_anchor run with {rel.STATE_FILE}")
@@ -87,8 +87,7 @@ def similarity(cells, out, *, dataset: str = "goemotions", data_dir=None, note=p
         raise Skip(f"similarity: {run.path}/{rel.STATE_FILE} has no 'proxies'")
     order = group_order(names)
     sim = rel.cosine_matrix(vec)[np.ix_(order, order)]
-    rows = rel.relations({k: cells[k] for k in sorted(cells) if k[0] == dataset and k[1:4] ==
-                          keys[0][1:4]}, rel.cooccurrence_for(cells, data_dir, note))
+    rows = rel.relations(_same_setting(cells, keys[0]), rel.cooccurrence_for(cells, data_dir, note))
     fig, axes = plt.subplots(1, 2, figsize=(WIDE, 3.6), width_ratios=(1.15, 1))
     im = axes[0].imshow(sim, cmap="RdBu_r", vmin=-1, vmax=1)
     axes[0].set_xticks(range(len(order)), [names[i] for i in order], rotation=90, fontsize=4.5)
@@ -110,12 +109,19 @@ def similarity(cells, out, *, dataset: str = "goemotions", data_dir=None, note=p
     return save(fig, out, f"similarity_{dataset}")
 
 
+def _same_setting(cells, key):
+    """Every objective's cell with the setting and settings of `key`."""
+    return {k: cells[k] for k in sorted(cells)
+            if k.setting == key.setting and k.settings == key.settings}
+
+
 def needs(cells, *, dataset: str, data_dir=None) -> list[Missing]:
     """What the t-SNE map and the similarity figure of `dataset` lack: test embeddings of runs
     made with --save-test-embeddings, test labels, objective states, training labels."""
     out: list[Missing] = []
     tsne_name = f"tsne_{dataset}"
-    for key in sorted(k for k in cells if k[0] == dataset and k[4] in PAIR):
+    for key in sorted(k for k in cells if k.dataset == dataset and k.loss in PAIR
+                      and not k.settings.legacy):
         out += [Missing(tsne_name, str(r.path), "test_embeddings.npz") for r in cells[key]
                 if r.config.get("save_test_embeddings")
                 and not (r.path / "test_embeddings.npz").exists()]
@@ -125,9 +131,9 @@ def needs(cells, *, dataset: str, data_dir=None) -> list[Missing]:
             _test_labels(pair[0], data_dir)
         except (BenchError, OSError) as exc:
             out.append(Missing(tsne_name, dataset, f"test labels unavailable ({exc})"))
-    keys = sorted(k for k in main_cells(cells) if k[0] == dataset and k[4] == "proxy_anchor")
+    keys = sorted(k for k in main_cells(cells) if k.dataset == dataset and k.loss == "proxy_anchor")
     if keys:
-        setting = {k: cells[k] for k in sorted(cells) if k[0] == dataset and k[1:4] == keys[0][1:4]}
+        setting = _same_setting(cells, keys[0])
         _, failed = rel.cooccurrence_with_failures(setting, data_dir)
         out += rel.needs(setting, failed, output=f"similarity_{dataset}")
     return out

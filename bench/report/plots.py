@@ -19,7 +19,7 @@ def scores(cells, out) -> list:
     if not cells:
         raise Skip("scores: no complete runs without train_fraction")
     modes = sorted({k[1] for k in cells})
-    names = loss_order({k[4] for k in cells})
+    names = loss_order({k.loss for k in cells})
     colors, width = loss_colors(names), 0.8 / len(names)
     # each panel shows only the datasets run in its mode; widths follow their number
     per_mode = {m: sorted({k[0] for k in cells if k[1] == m}) for m in modes}
@@ -44,14 +44,15 @@ def scores(cells, out) -> list:
 
 def _values(cells, dataset, mode, loss, metric) -> list[float]:
     return [metric_value(r, metric) for k, runs in cells.items()
-            if k[0] == dataset and k[1] == mode and k[4] == loss for r in runs]
+            if k.dataset == dataset and k.mode == mode and k.loss == loss for r in runs]
 
 
 def per_emotion(cells, out, dataset: str = "goemotions") -> list:
-    """Test F1 per emotion, proxy_anchor - softmax, mean over common seeds (one per mode)."""
+    """Test F1 per emotion, proxy_anchor - softmax (its fair baseline: same settings, current
+    records), mean over common seeds (one per mode)."""
     paths = []
-    for key in sorted(k for k in main_cells(cells) if k[0] == dataset and k[4] == "softmax"):
-        pa = cells.get((*key[:4], "proxy_anchor"))
+    for key in sorted(k for k in main_cells(cells) if k.dataset == dataset and k.loss == "softmax"):
+        pa = cells.get(key._replace(loss="proxy_anchor"))
         if not pa:
             continue
         base = {r.seed: r.metrics["test"]["per_class"] for r in cells[key]}
@@ -68,9 +69,10 @@ def per_emotion(cells, out, dataset: str = "goemotions") -> list:
         ax.set_yticks(np.arange(len(names)), [names[i] for i in order], fontsize=6)
         ax.axvline(0, color="black", linewidth=0.6)
         ax.set_xlabel(f"test F1, proxy_anchor − softmax (mean over {len(common)} seeds)")
-        ax.set_title(f"{dataset}, {key[1]}")
+        rising = any(r.still_rising for r in [*cells[key], *pa])
+        ax.set_title(f"{dataset}, {key.mode}" + (" (not converged)" if rising else ""))
         fig.tight_layout()
-        paths += save(fig, out, f"per_emotion_delta_{dataset}_{key[1]}")
+        paths += save(fig, out, f"per_emotion_delta_{dataset}_{key.mode}")
     if not paths:
         raise Skip(f"per-emotion: no {dataset} cell with both softmax and proxy_anchor runs")
     return paths
@@ -79,7 +81,10 @@ def per_emotion(cells, out, dataset: str = "goemotions") -> list:
 def lowres(cells, out) -> list:
     curves: dict[tuple, dict[str, dict[float, list[float]]]] = defaultdict(
         lambda: defaultdict(lambda: defaultdict(list)))
-    for (dataset, mode, encoder, _, loss), runs in cells.items():
+    for key, runs in cells.items():
+        if key.settings.legacy or key.settings.pairs:
+            continue  # current records with the default settings, as every other figure
+        dataset, mode, encoder, loss = key.dataset, key.mode, key.encoder, key.loss
         for r in runs:
             frac = r.config.get("train_fraction")
             if frac is not None:
@@ -110,15 +115,16 @@ def cost(cells, out) -> list:
     cells = main_cells(cells)
     if not cells:
         raise Skip("cost: no complete runs without train_fraction")
-    modes = sorted({k[1] for k in cells})
-    colors = loss_colors({k[4] for k in cells})
-    markers = dict(zip(sorted({k[0] for k in cells}), "osD^vP*X", strict=False))
+    modes = sorted({k.mode for k in cells})
+    colors = loss_colors({k.loss for k in cells})
+    markers = dict(zip(sorted({k.dataset for k in cells}), "osD^vP*X", strict=False))
     fig, axes = plt.subplots(1, len(modes), figsize=(COLUMN if len(modes) == 1 else WIDE, 2.6),
                              squeeze=False)
     for ax, mode in zip(axes[0], modes, strict=True):
-        for (dataset, m, _, _, loss), runs in cells.items():
-            if m != mode:
+        for key, runs in cells.items():
+            if key.mode != mode:
                 continue
+            dataset, loss = key.dataset, key.loss
             timed = [r for r in runs if _train_time(r) is not None]
             ax.scatter([_train_time(r) for r in timed],
                        [metric_value(r, "macro_f1") for r in timed], s=10,

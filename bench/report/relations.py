@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from bench.report.collect import Run
+from bench.report.collect import CellKey, Run
 from bench.report.inputs import Missing
 from bench.report.stats import Summary, summarize
 
@@ -98,13 +98,16 @@ class Relation:
     kind: str
     rho: Summary
     seeds: tuple[int, ...]
+    settings: str = ""  # what differs from the defaults ("" = defaults)
+    legacy: bool = False
 
 
-def relations(cells: dict[tuple[str, ...], list[Run]], cooccurrence: dict[str, np.ndarray]
+def relations(cells: dict[CellKey, list[Run]], cooccurrence: dict[str, np.ndarray]
               ) -> list[Relation]:
     """Relation rows for cells of datasets in `cooccurrence` ({dataset: (C, C) matrix})."""
     out = []
-    for (*setting, loss), runs in cells.items():
+    for key, runs in cells.items():
+        setting, loss = key.setting, key.loss
         if setting[0] not in cooccurrence:
             continue
         per_kind: dict[str, dict[int, float]] = {}
@@ -116,12 +119,12 @@ def relations(cells: dict[tuple[str, ...], list[Run]], cooccurrence: dict[str, n
                     per_kind.setdefault(kind, {})[run.seed] = rho
         for kind in sorted(per_kind):
             vals = per_kind[kind]
-            out.append(Relation(tuple(setting), loss, kind, summarize(vals.values()),
-                                tuple(sorted(vals))))
+            out.append(Relation(setting, loss, kind, summarize(vals.values()),
+                                tuple(sorted(vals)), key.settings.label, key.settings.legacy))
     return out
 
 
-def cooccurrence_with_failures(cells: dict[tuple[str, ...], list[Run]], data_dir: str | None
+def cooccurrence_with_failures(cells: dict[CellKey, list[Run]], data_dir: str | None
                                ) -> tuple[dict[str, np.ndarray], dict[str, str]]:
     """Jaccard matrices of the multi-label datasets among the cells, and {dataset: why not}
     for those whose training labels could not be loaded."""
@@ -143,7 +146,7 @@ def cooccurrence_with_failures(cells: dict[tuple[str, ...], list[Run]], data_dir
     return out, {d: failed[d] for d in sorted(set(failed) - set(out))}
 
 
-def cooccurrence_for(cells: dict[tuple[str, ...], list[Run]], data_dir: str | None,
+def cooccurrence_for(cells: dict[CellKey, list[Run]], data_dir: str | None,
                      note) -> dict[str, np.ndarray]:
     """Jaccard matrices of the multi-label datasets among the cells; `note` says what is skipped."""
     out, failed = cooccurrence_with_failures(cells, data_dir)
@@ -152,7 +155,7 @@ def cooccurrence_for(cells: dict[tuple[str, ...], list[Run]], data_dir: str | No
     return out
 
 
-def needs(cells: dict[tuple[str, ...], list[Run]], failed: dict[str, str],
+def needs(cells: dict[CellKey, list[Run]], failed: dict[str, str],
           output: str = "relations") -> list[Missing]:
     """What the relations table lacks: the objective state of every run of a multi-label
     dataset, and that dataset's training labels (for the co-occurrence)."""

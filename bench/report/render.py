@@ -6,12 +6,47 @@ import csv
 import io
 import math
 
-from bench.report.stats import Summary, fmt, verdict
-from bench.report.tables import LABELS, TEST_NAME, Table, Verdict, caption, provenance
+from bench.report.settings import label
+from bench.report.stats import Summary, fmt
+from bench.report.tables import BASELINE, LABELS, LEGACY_NOTE, NOT_CONVERGED, TEST_NAME, Table
 
-CSV_FIELDS = ("dataset", "mode", "encoder", "budget", "loss", "metric", "mean", "ci95", "n",
-              "seeds", "p_vs_softmax", "n_paired", "significant", "best", "search_budget",
-              "git_commits")
+CSV_FIELDS = ("dataset", "mode", "encoder", "budget", "loss", "settings", "metric", "mean",
+              "ci95", "n", "seeds", "p_vs_softmax", "n_paired", "significant", "best",
+              "converged", "legacy", "search_budget", "git_commits")
+# LaTeX without extra packages: characters the default fonts lack, as math
+TEX_CHARS = {"†": r"$^\dagger$", "±": r"$\pm$", "−": "$-$", "×": r"$\times$", "–": "--",
+             "Δ": r"$\Delta$", "ρ": r"$\rho$", "≥": r"$\geq$", "·": r"$\cdot$"}
+
+
+def caption(table: Table, incomplete: str = "") -> str:
+    dataset, mode, encoder, budget = table.setting
+    common = label(table.common)
+    text = (f"Test scores on {dataset} ({mode}, encoder {encoder}, training data {budget}): "
+            "mean ± 95% CI (t-distribution over seeds), in percent; n = number of seeds. "
+            "Bold: best mean per column.")
+    if table.legacy:
+        text += f" {LEGACY_NOTE}"
+    else:
+        text += (f" †: differs from its fair {BASELINE} baseline (the {BASELINE} row with the "
+                 f"same run-level settings) by a {TEST_NAME}.")
+    if common:
+        text += f" Settings that differ from the defaults, in every row: {common}."
+    if any(len(r.settings.pairs) > len(table.common) for r in table.rows):
+        text += " Rows naming settings are variants of their objective."
+    if not all(r.converged for r in table.rows):
+        text += (f" ({NOT_CONVERGED}): a fine-tune run's dev macro-F1 was highest at its last "
+                 "epoch, without early stopping; such rows give no verdict.")
+    return text + (f" {incomplete}" if incomplete else "")
+
+
+def provenance(table: Table, command: str) -> list[tuple[str, str]]:
+    dataset, mode, encoder, budget = table.setting
+    seeds = sorted({s for r in table.rows for s in r.seeds})
+    return [("dataset", dataset), ("mode", mode), ("encoder", encoder),
+            ("training data", budget), ("settings", label(table.common) or "defaults"),
+            ("records", "legacy" if table.legacy else "current"),
+            ("search budget", table.search), ("seeds", ", ".join(map(str, seeds))),
+            ("git commits", ", ".join(table.commits)), ("regenerate", command)]
 
 
 def cell_text(s: Summary) -> str:
@@ -23,7 +58,7 @@ def cell_text(s: Summary) -> str:
 def _cells(table: Table, bold, dagger) -> list[list[str]]:
     rows = []
     for row in table.rows:
-        cells = [row.loss]
+        cells = [table.row_name(row)]
         for key in table.metrics:
             text = cell_text(row.scores[key])
             if row.scores[key].mean == table.best(key):
@@ -34,9 +69,13 @@ def _cells(table: Table, bold, dagger) -> list[list[str]]:
     return rows
 
 
+def heading(table: Table) -> str:
+    return " · ".join(table.setting) + (" (legacy records)" if table.legacy else "")
+
+
 def markdown(table: Table, command: str, *, incomplete: str = "") -> str:
     header = ["Objective", *(LABELS[k] for k in table.metrics), "n"]
-    lines = [f"### {' · '.join(table.setting)}", "", caption(table, incomplete), "",
+    lines = [f"### {heading(table)}", "", caption(table, incomplete), "",
              "| " + " | ".join(header) + " |", "|" + "---|" + "---:|" * (len(header) - 1)]
     lines += ["| " + " | ".join(r) + " |" for r in _cells(table, lambda t: f"**{t}**", "†")]
     lines += ["", *(f"- {k}: `{v}`" if k == "regenerate" else f"- {k}: {v}"
@@ -44,33 +83,38 @@ def markdown(table: Table, command: str, *, incomplete: str = "") -> str:
     return "\n".join(lines) + "\n"
 
 
+def _tex_chars(text: str) -> str:
+    for char, tex in TEX_CHARS.items():
+        text = text.replace(char, tex)
+    return text
+
+
 def tex_escape(text: str) -> str:
     text = text.replace("\\", "\0")  # placeholder, so its braces are not escaped below
     for ch in "_%&#${}":
         text = text.replace(ch, "\\" + ch)
     text = text.replace("<", "$<$").replace(">", "$>$")  # OT1 fonts print < as an inverted !
-    return text.replace("\0", r"\textbackslash{}").replace("†", r"$^\dagger$")
+    return _tex_chars(text).replace("\0", r"\textbackslash{}")
 
 
 def latex(table: Table, command: str, *, incomplete: str = "") -> str:
     header = ["Objective", *(LABELS[k] for k in table.metrics), "$n$"]
-    cap = tex_escape(caption(table, incomplete)).replace("±", r"$\pm$")
+    cap = tex_escape(caption(table, incomplete))
     lines = [f"% {k}: {v}" for k, v in provenance(table, command)]
     lines += [r"\begin{table}[t]", r"\centering", rf"\caption{{{cap}}}",
               rf"\label{{tab:{table.name}}}", r"\begin{tabular}{l" + "r" * (len(header) - 1) + "}",
               r"\toprule", " & ".join(tex_escape(h) if h != "$n$" else h for h in header) + r" \\",
               r"\midrule"]
-    for cells in _cells(table, lambda t: f"\\textbf{{{t}}}", r"$^\dagger$"):
-        cells = [tex_escape(cells[0])] + [c.replace("±", r"$\pm$") for c in cells[1:]]
-        lines.append(" & ".join(cells) + r" \\")
+    for cells in _cells(table, lambda t: f"\\textbf{{{t}}}", "†"):
+        # score cells hold only digits, ±, † and \textbf: no escaping beyond those characters
+        lines.append(" & ".join([tex_escape(cells[0]), *map(_tex_chars, cells[1:])]) + r" \\")
     lines += [r"\bottomrule", r"\end{tabular}", r"\end{table}"]
     return "\n".join(lines) + "\n"
 
 
-def _csv_text(rows: list[dict]) -> str:
+def csv_text(rows: list[dict], fields=CSV_FIELDS) -> str:
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=list(rows[0]) if rows else CSV_FIELDS,
-                            lineterminator="\n")
+    writer = csv.DictWriter(buf, fieldnames=list(fields), lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
     return buf.getvalue()
@@ -82,41 +126,15 @@ def table_csv(table: Table) -> str:
         for key in table.metrics:
             s, test = row.scores[key], row.vs_baseline[key]
             rows.append(dict(zip(CSV_FIELDS, (
-                *table.setting, row.loss, key, fmt(s.mean), fmt(s.ci95), s.n,
+                *table.setting, row.loss, row.settings.label, key, fmt(s.mean), fmt(s.ci95), s.n,
                 " ".join(map(str, row.seeds)), fmt(test.p if test else None),
                 test.n if test else "", int(test.significant) if test else "",
-                int(s.mean == table.best(key)), table.search, " ".join(table.commits)),
-                strict=True)))
-    return _csv_text(rows)
+                int(s.mean == table.best(key)), int(row.converged), int(table.legacy),
+                table.search, " ".join(table.commits)), strict=True)))
+    return csv_text(rows)
 
 
 def p_text(p: float | None) -> str:
     if p is None:
         return "–"
     return "< 0.0001" if p < 1e-4 else f"{p:.4f}"
-
-
-def summary_markdown(verdicts: list[Verdict], command: str, *, incomplete: str = "") -> str:
-    lines = ["# Where proxy_anchor beats softmax, and where not", "",
-             "Δ = mean over common seeds of (proxy_anchor − softmax), in points; p from a "
-             f"{TEST_NAME}. Verdict per metric: wins / loses only when p < 0.05."
-             + (f" {incomplete}" if incomplete else ""), "",
-             "| Setting | Δ macro-F1 | p | verdict | Δ MAP@R | p | verdict |",
-             "|---|---:|---:|---|---:|---:|---|"]
-    for v in verdicts:
-        cells = [" · ".join(v.setting)]
-        for key in ("macro_f1", "map_at_r"):
-            t = v.tests[key]
-            cells += [f"{100 * t.delta:+.1f}", p_text(t.p), verdict(t)]
-        lines.append("| " + " | ".join(cells) + " |")
-    if not verdicts:
-        lines.append("| (no setting has both proxy_anchor and softmax runs) |  |  |  |  |  |  |")
-    return "\n".join(lines + ["", f"Regenerate: `{command}`"]) + "\n"
-
-
-def summary_csv(verdicts: list[Verdict]) -> str:
-    rows = [{"dataset": v.setting[0], "mode": v.setting[1], "encoder": v.setting[2],
-             "budget": v.setting[3], "metric": key, "delta": fmt(t.delta), "p": fmt(t.p),
-             "n_paired": t.n, "verdict": verdict(t)}
-            for v in verdicts for key, t in v.tests.items()]
-    return _csv_text(rows) if rows else "dataset,mode,encoder,budget,metric,delta,p,n_paired,verdict\n"

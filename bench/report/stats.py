@@ -40,13 +40,14 @@ def summarize(values) -> Summary:
     return Summary(float(x.mean()), float(half), len(x))
 
 
-def paired(a: dict[int, float], b: dict[int, float]) -> Paired:
-    """Paired t-test of a vs b over the seeds both have (scipy.stats.ttest_rel)."""
+def paired(a: dict[int, float], b: dict[int, float], *, test: bool = True) -> Paired:
+    """Paired t-test of a vs b over the seeds both have (scipy.stats.ttest_rel); with
+    test=False only the mean difference (for cells shown without a verdict)."""
     seeds = sorted(set(a) & set(b))
     xa = np.array([a[s] for s in seeds], dtype=np.float64)
     xb = np.array([b[s] for s in seeds], dtype=np.float64)
     delta = float((xa - xb).mean()) if seeds else math.nan
-    if len(seeds) < MIN_PAIRED:
+    if len(seeds) < MIN_PAIRED or not test:
         return Paired(None, len(seeds), delta)
     p = float(stats.ttest_rel(xa, xb).pvalue)
     return Paired(None if math.isnan(p) else p, len(seeds), delta)
@@ -65,3 +66,15 @@ def fmt(x: float | None, digits: int = 6) -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return ""
     return f"{x:.{digits}f}"
+
+
+def holm(ps: list[float]) -> list[float]:
+    """Holm–Bonferroni adjusted p-values (step-down), in the order given: the i-th smallest
+    p becomes max over j <= i of min(1, (m - j + 1) p_(j)); adjusted p < ALPHA keeps the
+    family-wise error rate of the m tests below ALPHA."""
+    order = sorted(range(len(ps)), key=lambda i: ps[i])
+    out, running = [0.0] * len(ps), 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (len(ps) - rank) * ps[i]))
+        out[i] = running
+    return out

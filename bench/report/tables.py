@@ -1,4 +1,5 @@
-"""Result tables as data: one per (dataset, mode, encoder, budget), rows = objectives."""
+"""Result tables as data: one per (dataset, mode, encoder, budget), legacy records apart;
+rows = objectives x settings (variants are rows of their own, labelled with their settings)."""
 
 from __future__ import annotations
 
@@ -6,13 +7,21 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 
-from bench.report.collect import Run, search_budget
+from bench.report.cells import search_budget
+from bench.report.collect import CellKey, Run
+from bench.report.settings import Settings, label
 from bench.report.stats import Paired, Summary, paired, summarize
 
 BASELINE = "softmax"
 LABELS = {"macro_f1": "Macro-F1", "micro_f1": "Micro-F1", "accuracy": "Accuracy",
-          "exact_match": "Exact match", "map_at_r": "MAP@R"}
+          "exact_match": "Exact match", "map_at_r": "MAP@R", "jaccard": "Jaccard",
+          "samples_f1": "Samples-F1"}
 TEST_NAME = "two-sided paired t-test over seeds (scipy.stats.ttest_rel), p < 0.05"
+NOT_CONVERGED = "not converged"
+LEGACY_NOTE = ("Legacy records, made before the shared head learning rate: each objective "
+               "trained its own parameters (classifier, proxies) at its class default lr "
+               "multiplier (softmax ×1, proxy-anchor ×100), so no objective is tested against "
+               "another here and no verdict uses these rows.")
 
 
 def metric_value(run: Run, key: str) -> float:
@@ -36,14 +45,24 @@ def slug(text: str) -> str:
 @dataclass(frozen=True)
 class Row:
     loss: str
-    seeds: tuple[int, ...]
+    settings: Settings
+    runs: tuple[Run, ...]
     scores: dict[str, Summary]
-    vs_baseline: dict[str, Paired | None]  # None for the baseline itself or without one
+    vs_baseline: dict[str, Paired | None]  # None for a baseline itself, without one, or legacy
+    converged: bool  # False: a fine-tune run's dev macro-F1 still rose at its last epoch
+
+    @property
+    def seeds(self) -> tuple[int, ...]:
+        return tuple(r.seed for r in self.runs)
+
+    def by_seed(self, key: str) -> dict[int, float]:
+        return {r.seed: metric_value(r, key) for r in self.runs}
 
 
 @dataclass(frozen=True)
 class Table:
     setting: tuple[str, str, str, str]  # dataset, mode, encoder, budget
+    legacy: bool
     metrics: tuple[str, ...]
     rows: tuple[Row, ...]
     search: str
@@ -52,69 +71,73 @@ class Table:
     @property
     def name(self) -> str:
         dataset, mode, encoder, budget = self.setting
-        return "-".join(slug(p) for p in (dataset, mode, encoder.rstrip("/").split("/")[-1],
+        name = "-".join(slug(p) for p in (dataset, mode, encoder.rstrip("/").split("/")[-1],
                                           budget))
+        return "legacy-" + name if self.legacy else name
+
+    @property
+    def swept(self) -> bool:
+        return self.setting[3].endswith("+sweep")
+
+    @property
+    def common(self) -> tuple[tuple[str, str], ...]:
+        """Settings every row shares: said once in the caption, not on every row."""
+        shared = set.intersection(*(set(r.settings.pairs) for r in self.rows))
+        return tuple(p for p in self.rows[0].settings.pairs if p in shared)
+
+    def row_name(self, row: Row) -> str:
+        own = label(p for p in row.settings.pairs if p not in self.common)
+        return (row.loss + (f" · {own}" if own else "")
+                + ("" if row.converged else f" ({NOT_CONVERGED})"))
 
     def best(self, key: str) -> float:
         return max(r.scores[key].mean for r in self.rows)
 
-
-def _by_seed(runs: list[Run], key: str) -> dict[int, float]:
-    return {r.seed: metric_value(r, key) for r in runs}
-
-
-def build_tables(cells: dict[tuple[str, ...], list[Run]]) -> list[Table]:
-    settings: dict[tuple, dict[str, list[Run]]] = defaultdict(dict)
-    for (*setting, loss), runs in cells.items():
-        settings[tuple(setting)][loss] = runs
-    tables = []
-    for setting in sorted(settings):
-        by_loss = settings[setting]
-        multi = any(r.metrics["dataset"]["multi_label"] for rs in by_loss.values() for r in rs)
-        keys = metric_keys(multi)
-        base = by_loss.get(BASELINE)
-        rows = []
-        for loss in loss_order(by_loss):
-            runs = by_loss[loss]
-            scores = {k: summarize(metric_value(r, k) for r in runs) for k in keys}
-            tests = {k: None if base is None or loss == BASELINE
-                     else paired(_by_seed(runs, k), _by_seed(base, k)) for k in keys}
-            rows.append(Row(loss, tuple(r.seed for r in runs), scores, tests))
-        all_runs = [r for rs in by_loss.values() for r in rs]
-        commits = sorted({str(r.env.get("git_commit") or "unknown") for r in all_runs})
-        tables.append(Table(setting, keys, tuple(rows), search_budget(all_runs), tuple(commits)))
-    return tables
+    def baseline(self, row: Row) -> Row | None:
+        """The fair baseline of `row`: the softmax row with the same run-level settings and
+        no objective hyperparameters; in a +sweep table (every objective tuned with the same
+        budget) its softmax row, the one with the most seeds if there are several."""
+        found = [r for r in self.rows if r.loss == BASELINE and (self.swept or (
+            r.settings.run == row.settings.run and not r.settings.objective))]
+        return min(found, key=lambda r: (-len(r.runs), r.settings), default=None)
 
 
-def provenance(table: Table, command: str) -> list[tuple[str, str]]:
-    dataset, mode, encoder, budget = table.setting
-    seeds = sorted({s for r in table.rows for s in r.seeds})
-    return [("dataset", dataset), ("mode", mode), ("encoder", encoder),
-            ("training data", budget), ("search budget", table.search),
-            ("seeds", ", ".join(map(str, seeds))), ("git commits", ", ".join(table.commits)),
-            ("regenerate", command)]
-
-
-def caption(table: Table, incomplete: str = "") -> str:
-    dataset, mode, encoder, budget = table.setting
-    return (f"Test scores on {dataset} ({mode}, encoder {encoder}, training data {budget}): "
-            "mean ± 95% CI (t-distribution over seeds), in percent; n = number of seeds. "
-            f"Bold: best mean per column. †: differs from {BASELINE} by a {TEST_NAME}."
-            + (f" {incomplete}" if incomplete else ""))
-
-
-@dataclass(frozen=True)
-class Verdict:
-    setting: tuple[str, str, str, str]
-    tests: dict[str, Paired]
-
-
-def proxy_vs_softmax(tables: list[Table], challenger: str = "proxy_anchor") -> list[Verdict]:
-    """Where `challenger` beats the baseline and where not, per table setting."""
+def _rows(by_key: dict[CellKey, list[Run]], keys: tuple[str, ...], legacy: bool) -> list[Row]:
+    rows = [Row(k.loss, k.settings, tuple(runs), {m: summarize(metric_value(r, m) for r in runs)
+                                                  for m in keys},
+                {}, not any(r.still_rising for r in runs))
+            for k, runs in sorted(by_key.items(), key=lambda kv: (
+                kv[0].loss != BASELINE, kv[0].loss, kv[0].settings))]
+    if legacy:
+        return [Row(r.loss, r.settings, r.runs, r.scores, dict.fromkeys(keys), r.converged)
+                for r in rows]
+    draft = Table(("", "", "", ""), legacy, keys, tuple(rows), "", ())
     out = []
-    for t in tables:
-        row = next((r for r in t.rows if r.loss == challenger), None)
-        if row is None or not any(r.loss == BASELINE for r in t.rows):
-            continue
-        out.append(Verdict(t.setting, {k: row.vs_baseline[k] for k in ("macro_f1", "map_at_r")}))
+    for r in rows:
+        base = draft.baseline(r)
+        tests = {m: None if base is None or base is r else paired(r.by_seed(m), base.by_seed(m))
+                 for m in keys}
+        out.append(Row(r.loss, r.settings, r.runs, r.scores, tests, r.converged))
     return out
+
+
+def build_tables(cells: dict[CellKey, list[Run]]) -> list[Table]:
+    """One table per (setting, legacy): non-legacy tables first, each group sorted."""
+    groups: dict[tuple, dict[CellKey, list[Run]]] = defaultdict(dict)
+    for key, runs in cells.items():
+        groups[(key.settings.legacy, key.setting)][key] = runs
+    tables = []
+    for legacy, setting in sorted(groups):
+        by_key = groups[(legacy, setting)]
+        all_runs = [r for rs in by_key.values() for r in rs]
+        multi = any(r.metrics["dataset"]["multi_label"] for r in all_runs)
+        keys = metric_keys(multi)
+        # samples Jaccard / F1 (multi-label records since issue 14): a column only when every
+        # run has them, so tables of older records stay as they were
+        if multi and all("jaccard" in r.metrics["test"] for r in all_runs):
+            keys += ("jaccard", "samples_f1")
+        rows = _rows(by_key, keys, legacy)
+        commits = sorted({str(r.env.get("git_commit") or "unknown") for r in all_runs})
+        tables.append(Table(setting, legacy, keys, tuple(rows), search_budget(all_runs),
+                            tuple(commits)))
+    return tables

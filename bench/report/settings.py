@@ -1,0 +1,82 @@
+"""What sets a run apart from the defaults, whether it is legacy, whether it converged.
+
+A run's settings are the options whose resolved value differs from what `bench run` uses for
+the same objective, dataset and mode by default. They make hyperparameter variants (another
+head learning rate, `--hp` values, ...) cells of their own, labelled with those settings,
+instead of being merged with the default runs or dropped. Two parts:
+- run-level options, the same meaning for every objective (head_lr_multiplier, lr, epochs,
+  ...): the fair baseline of a cell is the softmax cell with the same run-level options;
+- the objective's own hyperparameters (`hp.<name>`), which only that objective has.
+An explicit `--hp lr_multiplier` is the head learning rate, so it is shown as
+head_lr_multiplier (the value the objective actually trained with).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+# Options that never change a result, or are part of the table's own setting (dataset,
+# mode, encoder, training data), or only say how to read a data file.
+NOT_SETTINGS = ("seed", "output_dir", "run_id", "save_model", "save_test_embeddings", "device",
+                "tags", "data_dir", "identity", "score_test", "loss", "dataset", "mode",
+                "encoder", "max_train", "train_fraction", "loss_hparams", "text_column",
+                "label_column", "label_sep")
+HEAD = "head_lr_multiplier"
+
+
+def _text(value) -> str:
+    if isinstance(value, float):
+        return f"{value:g}"
+    return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+
+
+@dataclass(frozen=True, order=True)
+class Settings:
+    run: tuple[tuple[str, str], ...] = ()  # run-level options that differ from the defaults
+    objective: tuple[tuple[str, str], ...] = ()  # the objective's own hyperparameters
+    legacy: bool = False  # made before the shared head lr: each objective its own multiplier
+
+    @property
+    def pairs(self) -> tuple[tuple[str, str], ...]:
+        return self.run + self.objective
+
+    @property
+    def label(self) -> str:
+        return label(self.pairs)
+
+
+def label(pairs) -> str:
+    return ", ".join(f"{k}={v}" for k, v in pairs)
+
+
+def settings_of(config: dict) -> Settings:
+    """Settings of a run record (options it predates get the value it ran with)."""
+    from bench.config import PER_OBJECTIVE, RunConfig
+
+    cfg = RunConfig.from_dict(config).resolved()
+    default = RunConfig(loss=cfg.loss, dataset=cfg.dataset, mode=cfg.mode).resolved().to_dict()
+    hparams = dict(cfg.loss_hparams)
+    got = {k: v for k, v in cfg.to_dict().items() if k not in NOT_SETTINGS}
+    got[HEAD] = hparams.pop("lr_multiplier", cfg.head_lr_multiplier)  # --hp wins, as in training
+    legacy = cfg.head_lr_multiplier == PER_OBJECTIVE
+    # beside legacy rows ("objective"), a head lr equal to today's default is named too
+    run = tuple(sorted((k, _text(v)) for k, v in got.items()
+                       if v != default[k] or (legacy and k == HEAD)))
+    objective = tuple(sorted((f"hp.{k}", _text(v)) for k, v in hparams.items()))
+    return Settings(run, objective, legacy)
+
+
+def still_rising(config: dict, metrics: dict) -> bool:
+    """A fine-tune run whose dev macro-F1 peaked at its last epoch without early stopping:
+    more epochs would likely have helped, so its cell is "not converged". Frozen runs (many
+    cheap epochs, early stopping) are not judged; a fine-tune record without a training
+    curve cannot show it converged."""
+    if config.get("mode") != "finetune":
+        return False
+    training = metrics.get("training") or {}
+    curve = training.get("curve") or []
+    if not curve or training.get("best_epoch") is None:
+        return True
+    return int(training["best_epoch"]) >= int(curve[-1]["epoch"]) and not training.get(
+        "stopped_early", False)

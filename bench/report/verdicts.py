@@ -1,0 +1,140 @@
+"""Where proxy_anchor wins, loses or ties: one family of fair comparisons, Holm-corrected.
+
+The summary table and the verdict map (table and figure) are both drawn from `verdict_map`.
+Rows: every proxy_anchor row of a non-legacy table that has a fair softmax baseline (the
+softmax row with the same run-level settings; in a +sweep table the tuned softmax).
+Columns: proxy_anchor − softmax and proxy_anchor − the best other objective (the highest
+mean of that metric among the converged rows with the same run-level settings), for
+macro-F1 and MAP@R. Each cell: mean difference over the common seeds (points), a paired
+t-test, Holm–Bonferroni over every test of the map (the family; a test that appears in
+both columns, when softmax is the best other, counts once); win / loss when the corrected
+p < 0.05, tie otherwise. Cells without a verdict say why: "not converged" (a fine-tune run
+of either side still improved at its last epoch), "not enough seeds" (< 2 common seeds),
+"no comparison" (no converged other objective).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from bench.report.settings import label
+from bench.report.stats import ALPHA, MIN_PAIRED, Paired, holm, paired
+from bench.report.tables import BASELINE, NOT_CONVERGED, Row, Table
+
+CHALLENGER = "proxy_anchor"
+METRICS = ("macro_f1", "map_at_r")
+COMPARISONS = (BASELINE, "best other")
+WIN, LOSS, TIE, FEW, NONE = "win", "loss", "tie", "not enough seeds", "no comparison"
+
+
+@dataclass(frozen=True)
+class Cell:
+    other: str  # the row compared with, as its table names it ("" when none)
+    n: int  # common seeds
+    delta: float  # mean of (proxy_anchor − other) over the common seeds, in points
+    p: float | None  # two-sided paired t-test, uncorrected
+    p_holm: float | None  # Holm–Bonferroni over the family
+    verdict: str  # WIN, LOSS, TIE, NOT_CONVERGED, FEW or NONE
+
+    @property
+    def decided(self) -> bool:
+        return self.verdict in (WIN, LOSS, TIE)
+
+
+@dataclass(frozen=True)
+class MapRow:
+    setting: tuple[str, str, str, str]  # dataset, mode, encoder, budget
+    label: str  # settings of the proxy_anchor row that differ from the defaults
+    cells: dict[tuple[str, str], Cell]  # (comparison, metric) -> cell
+
+    @property
+    def name(self) -> str:
+        return " · ".join(self.setting) + (f" · {self.label}" if self.label else "")
+
+
+@dataclass(frozen=True)
+class VerdictMap:
+    rows: tuple[MapRow, ...]
+    family: int  # number of tests Holm's correction ran over
+
+    @property
+    def settings(self) -> int:
+        return len(self.rows)
+
+
+def _others(table: Table, row: Row) -> list[Row]:
+    return [r for r in table.rows if r.loss != CHALLENGER and r.converged
+            and (table.swept or r.settings.run == row.settings.run)]
+
+
+def _plan(table: Table, row: Row, base: Row) -> dict[tuple[str, str], tuple[Row | None, str]]:
+    """(comparison, metric) -> (row compared with, reason there is no test or "")."""
+    out = {}
+    for metric in METRICS:
+        others = _others(table, row)
+        best = max(others, key=lambda r: (r.scores[metric].mean, table.row_name(r)), default=None)
+        for comparison, other in ((BASELINE, base), ("best other", best)):
+            if other is None:
+                out[(comparison, metric)] = (None, NONE)
+            elif not (row.converged and other.converged):
+                out[(comparison, metric)] = (other, NOT_CONVERGED)
+            else:
+                out[(comparison, metric)] = (other, "")
+    return out
+
+
+def verdict_map(tables: list[Table], challenger: str = CHALLENGER) -> VerdictMap:
+    planned = []  # (table, row, plan)
+    for t in tables:
+        if t.legacy:
+            continue  # legacy records never feed a verdict
+        rows = [r for r in t.rows if r.loss == challenger]
+        for row in rows:
+            base = t.baseline(row)
+            if base is not None:
+                planned.append((t, row, _plan(t, row, base)))
+    tests: dict[tuple, Paired] = {}  # one entry per distinct test: the family
+    for t, row, plan in planned:
+        for (_, metric), (other, why) in plan.items():
+            if not why:
+                key = (t.name, row.settings, other.loss, other.settings, metric)
+                tests[key] = paired(row.by_seed(metric), other.by_seed(metric))
+    family = [k for k, v in tests.items() if v.p is not None]
+    adjusted = dict(zip(family, holm([tests[k].p for k in family]), strict=True))
+    out = []
+    for t, row, plan in planned:
+        cells = {}
+        for (comparison, metric), (other, why) in plan.items():
+            name = _other_name(t, other)
+            if why:  # no test: the difference is still shown, for the reader
+                test = (paired(row.by_seed(metric), other.by_seed(metric), test=False)
+                        if other else None)
+                cells[(comparison, metric)] = Cell(name, test.n if test else 0,
+                                                   100 * test.delta if test else math.nan,
+                                                   None, None, why)
+                continue
+            key = (t.name, row.settings, other.loss, other.settings, metric)
+            test, p_holm = tests[key], adjusted.get(key)
+            cells[(comparison, metric)] = Cell(name, test.n, 100 * test.delta, test.p, p_holm,
+                                               _verdict(test, p_holm))
+        swept_alone = t.swept and sum(r.loss == challenger for r in t.rows) == 1
+        out.append(MapRow(t.setting, "" if swept_alone else row.settings.label, cells))
+    return VerdictMap(tuple(out), len(family))
+
+
+def _other_name(table: Table, other: Row | None) -> str:
+    """The objective compared with, plus its own hyperparameters (its run-level settings
+    are those of the map row); "" when there is none."""
+    if other is None:
+        return ""
+    own = "" if table.swept else label(other.settings.objective)
+    return other.loss + (f" · {own}" if own else "")
+
+
+def _verdict(test: Paired, p_holm: float | None) -> str:
+    if test.n < MIN_PAIRED:
+        return FEW
+    if p_holm is None or p_holm >= ALPHA:
+        return TIE  # p_holm None: no variance in the differences (all equal to zero)
+    return WIN if test.delta > 0 else LOSS

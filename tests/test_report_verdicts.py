@@ -1,0 +1,164 @@
+"""Issues 12 (part 6) and 19: variants are cells of their own, legacy records never feed a
+verdict, unconverged fine-tune cells give none, Holm over the family, the verdict map."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import pytest
+from scipy import stats
+
+from bench.commands import report as report_cmd
+from bench.report.cells import group_cells
+from bench.report.collect import find_runs
+from bench.report.stats import holm
+from bench.report.tables import build_tables
+from bench.report.verdict_figure import UNDECIDED, draw
+from bench.report.verdicts import COMPARISONS, METRICS, verdict_map
+from tests.test_report import write_run
+
+SEEDS = range(5)
+NOISE = (0.0, 0.02, -0.015, 0.01, -0.025)
+ALTERNATING = (0.03, -0.03, 0.028, -0.031, 0.002)  # mean ~0, large spread: a tie
+
+
+@pytest.fixture(autouse=True)
+def _no_real_data(monkeypatch):
+    monkeypatch.delenv("BENCH_DATA_DIR", raising=False)
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+
+
+def record(root: Path, dataset: str, loss: str, seed: int, f1: float, *, tag: str = "",
+           training: dict | None = None, **config) -> None:
+    run = write_run(root, dataset=dataset, loss=loss, seed=seed, multi_label=False,
+                    name=f"{dataset}-{loss}{tag}-s{seed}", **config)
+    metrics = json.loads((run / "metrics.json").read_text())
+    metrics["test"]["macro_f1"] = f1
+    metrics["test"]["embedding"]["map_at_r"] = f1 / 2
+    if training is not None:
+        metrics["training"] = training
+    (run / "metrics.json").write_text(json.dumps(metrics))
+
+
+def curve(best: int, last: int, stopped: bool) -> dict:
+    return {"best_epoch": best, "stopped_early": stopped,
+            "curve": [{"epoch": e, "dev_macro_f1": 0.5} for e in range(1, last + 1)]}
+
+
+def known_tree(root: Path) -> Path:
+    """win: +10 points every seed; loss: -10; tie: noise around 0; one_seed: n = 1;
+    rising: fine-tune still improving at its last epoch; a head-lr variant of "win" where
+    proxy_anchor loses to its own softmax; legacy records that would be a huge win."""
+    for s in SEEDS:
+        for dataset, pa in (("win", 0.60 + 0.5 * NOISE[s]), ("loss", 0.40 + 0.5 * NOISE[s]),
+                            ("tie", 0.51 + NOISE[s] + ALTERNATING[s])):
+            record(root, dataset, "softmax", s, 0.50 + NOISE[s])
+            record(root, dataset, "proxy_anchor", s, pa)
+        record(root, "win", "softmax", s, 0.70 + NOISE[s], tag="-h10", head_lr_multiplier=10.0)
+        record(root, "win", "proxy_anchor", s, 0.62 + 0.5 * NOISE[s], tag="-h10", head_lr_multiplier=10.0)
+        record(root, "win", "supcon", s, 0.55 + 0.8 * NOISE[s])
+        record(root, "legacy", "softmax", s, 0.20, head_lr_multiplier="objective")
+        record(root, "legacy", "proxy_anchor", s, 0.90 + NOISE[s], head_lr_multiplier="objective")
+    for s in range(3):
+        done, rising = curve(3, 5, True), curve(4, 4, False)
+        record(root, "rising", "softmax", s, 0.50 + NOISE[s], mode="finetune", training=rising,
+               epochs=10)
+        record(root, "rising", "proxy_anchor", s, 0.60 + 0.5 * NOISE[s], mode="finetune", training=done,
+               epochs=10)
+    record(root, "one_seed", "softmax", 0, 0.50)
+    record(root, "one_seed", "proxy_anchor", 0, 0.55)
+    return root
+
+
+def vmap_of(runs: Path):
+    return verdict_map(build_tables(group_cells(find_runs(runs))))
+
+
+def test_verdict_map_labels_colours_and_family(tmp_path):
+    vmap = vmap_of(known_tree(tmp_path / "runs"))
+    rows = {r.name: r for r in vmap.rows}
+    expected = {"win · frozen · minilm · full": "win", "loss · frozen · minilm · full": "loss",
+                "tie · frozen · minilm · full": "tie",
+                "win · frozen · minilm · full · head_lr_multiplier=10": "loss",
+                "one_seed · frozen · minilm · full": "not enough seeds",
+                "rising · finetune · minilm · full": "not converged"}
+    assert set(rows) == set(expected)  # legacy records are not in the map
+    for name, verdict in expected.items():
+        for metric in METRICS:
+            cell = rows[name].cells[("softmax", metric)]
+            assert cell.verdict == verdict, (name, metric)
+    variant = rows["win · frozen · minilm · full · head_lr_multiplier=10"]
+    fair = sum(0.62 + 0.5 * NOISE[s] - (0.70 + NOISE[s]) for s in SEEDS) / len(SEEDS)
+    assert variant.cells[("softmax", "macro_f1")].delta == pytest.approx(100 * fair)
+    # best other in "win": supcon (55) beats softmax (50) on macro-F1; +5 points every seed
+    best = rows["win · frozen · minilm · full"].cells[("best other", "macro_f1")]
+    assert best.other == "supcon" and best.verdict == "win" and best.n == 5
+    # the family: win, loss, tie, the variant (best other = softmax there: counted once) and
+    # win vs supcon, for 2 metrics; one_seed and rising have no test
+    assert vmap.family == 2 * 5
+    # Holm over exactly those raw p-values
+    unique = {(r.name, c.other, m): c for r in vmap.rows for (_, m), c in r.cells.items()
+              if c.p is not None}  # softmax as best other: the same test, once
+    raw = [c.p for c in unique.values()]
+    assert len(raw) == vmap.family
+    for c, p_adj in zip(unique.values(), holm(raw), strict=True):
+        assert c.p_holm == pytest.approx(p_adj)
+    # the figure: each cell's colour sign follows its verdict, undecided cells are hatched grey
+    fig = draw(vmap)
+    patches = {p.get_gid(): p for p in fig.axes[0].patches}
+    for i, row in enumerate(vmap.rows):
+        for j, key in enumerate([(c, m) for c in COMPARISONS for m in METRICS]):
+            cell, patch = row.cells[key], patches[f"{i},{j}"]
+            r, _, b, _ = patch.get_facecolor()
+            if cell.verdict == "win":
+                assert b > r, (row.name, key)
+            elif cell.verdict == "loss":
+                assert r > b, (row.name, key)
+            elif cell.verdict == "tie":
+                assert (b > r) == (cell.delta > 0), (row.name, key)
+            else:
+                assert patch.get_facecolor() == pytest.approx(UNDECIDED)
+                assert patch.get_hatch() == "///"
+    texts = " ".join(t.get_text() for t in fig.axes[0].texts)
+    assert "not enough seeds" in texts and "not converged" in texts and "▲ win" in texts
+
+
+def test_holm_matches_the_definition():
+    ps = [0.01, 0.04, 0.03, 0.005]
+    # sorted: 0.005*4=0.02, 0.01*3=0.03, 0.03*2=0.06, 0.04*1 -> max(0.06, 0.04)=0.06
+    assert holm(ps) == pytest.approx([0.03, 0.06, 0.06, 0.02])
+    assert holm([0.5, 0.9]) == pytest.approx([1.0, 1.0])
+    assert holm([]) == []
+
+
+def test_report_tables_variants_legacy_and_byte_identical_map(tmp_path):
+    runs, out = known_tree(tmp_path / "runs"), tmp_path / "tables"
+    args = argparse.Namespace(runs=str(runs), out=str(out), data_dir=None, allow_missing=False)
+    assert report_cmd.handle(args) == 0
+    win = (out / "win-frozen-minilm-full.md").read_text()
+    assert "| softmax · head_lr_multiplier=10 |" in win  # a variant row, not merged or dropped
+    assert "| proxy_anchor · head_lr_multiplier=10 |" in win and "| supcon |" in win
+    csv = (out / "win-frozen-minilm-full.csv").read_text().splitlines()
+    pa10 = next(line for line in csv if ",proxy_anchor,head_lr_multiplier=10,macro_f1," in line)
+    p = stats.ttest_rel([0.62 + 0.5 * NOISE[s] for s in SEEDS],
+                        [0.70 + NOISE[s] for s in SEEDS]).pvalue
+    assert float(pa10.split(",")[11]) == pytest.approx(p, abs=1e-6)  # vs its fair softmax
+    assert not (out / "legacy-frozen-minilm-full.md").exists()
+    legacy = (out / "legacy-legacy-frozen-minilm-full.md").read_text()
+    assert "Legacy records" in legacy and "†" not in legacy.split("|---")[1]
+    rising = (out / "rising-finetune-minilm-full.md").read_text()
+    assert "| softmax (not converged) |" in rising and "| proxy_anchor |" in rising
+    summary = (out / "summary_proxy_anchor_vs_softmax.md").read_text()
+    assert "legacy ·" not in summary and "family of the 10 tests" in summary
+    assert "| rising · finetune · minilm · full | Macro-F1 | +9.9 | 3 | – | not converged |" in summary
+    first = {n: (out / n).read_bytes() for n in ("verdict_map.md", "verdict_map.tex",
+                                                 "verdict_map.csv", "summary_proxy_anchor_vs_softmax.md")}
+    assert "| one_seed · frozen · minilm · full | +5.0: not enough seeds (n=1) |" in first[
+        "verdict_map.md"].decode()
+    assert report_cmd.handle(args) == 0
+    assert {n: (out / n).read_bytes() for n in first} == first
+    index = (out / "index.md").read_text()
+    assert index.index("win-frozen-minilm-full") < index.index("## Legacy records") < index.index(
+        "legacy-legacy-frozen")
