@@ -16,7 +16,7 @@ MODES = ("finetune", "frozen")
 MODE_DEFAULTS: dict[str, dict[str, Any]] = {
     "finetune": {"epochs": 10, "patience": 2, "batch_size": 32, "lr": 3e-5,
                  "weight_decay": 0.01, "head_lr_multiplier": 100.0},
-    "frozen": {"epochs": 15, "patience": 3, "batch_size": 256, "lr": 1e-3,
+    "frozen": {"epochs": 40, "patience": 3, "batch_size": 256, "lr": 1e-3,
                "weight_decay": 1e-4, "head_lr_multiplier": 1.0},
 }
 

@@ -67,7 +67,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--epochs", type=int,
                    help="most epochs; training stops early after --patience epochs without a "
-                        "dev gain (default: 10 finetune, 15 frozen; --epochs 1 for a quick look)")
+                        "dev gain (default: 10 finetune, 40 frozen; --epochs 1 for a quick look)")
     p.add_argument("--batch-size", type=int, help="default: 32 (finetune), 256 (frozen)")
     p.add_argument("--lr", type=float, help="default: 3e-5 (finetune), 1e-3 (frozen)")
     p.add_argument("--weight-decay", type=float)
