@@ -11,6 +11,7 @@ import pytest
 from scipy import stats
 
 from bench.commands import report as report_cmd
+from bench.config import MODE_DEFAULTS
 from bench.report.cells import group_cells
 from bench.report.collect import find_runs
 from bench.report.stats import paired, summarize
@@ -40,9 +41,11 @@ def write_run(root: Path, *, dataset: str, loss: str, seed: int, multi_label: bo
     f1 = macro(loss, seed, dataset)
     cfg = {"loss": loss, "dataset": dataset, "mode": "frozen", "encoder": "minilm",
            "seed": seed, "max_train": None, "train_fraction": None, "tags": list(tags),
-           "identity": "x", "epochs": 15, **config}
-    # current records state the shared head lr; tests of legacy records pass it as "objective"
-    cfg.setdefault("head_lr_multiplier", 100.0 if cfg["mode"] == "finetune" else 1.0)
+           "identity": "x", **config}
+    # current records state every resolved default (the shared head lr among them); tests
+    # of legacy records pass head_lr_multiplier="objective"
+    for key, value in MODE_DEFAULTS[cfg["mode"]].items():
+        cfg.setdefault(key, value)
     third = "exact_match" if multi_label else "accuracy"
     per_class = {n: {"precision": 0.5, "recall": 0.5, "f1": f1 + 0.01 * i, "support": 10}
                  for i, n in enumerate(LABELS)}

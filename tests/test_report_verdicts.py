@@ -63,10 +63,8 @@ def known_tree(root: Path) -> Path:
         record(root, "legacy", "proxy_anchor", s, 0.90 + NOISE[s], head_lr_multiplier="objective")
     for s in range(3):
         done, rising = curve(3, 5, True), curve(4, 4, False)
-        record(root, "rising", "softmax", s, 0.50 + NOISE[s], mode="finetune", training=rising,
-               epochs=10)
-        record(root, "rising", "proxy_anchor", s, 0.60 + 0.5 * NOISE[s], mode="finetune", training=done,
-               epochs=10)
+        record(root, "rising", "softmax", s, 0.50 + NOISE[s], mode="finetune", training=rising)
+        record(root, "rising", "proxy_anchor", s, 0.60 + 0.5 * NOISE[s], mode="finetune", training=done)
     record(root, "one_seed", "softmax", 0, 0.50)
     record(root, "one_seed", "proxy_anchor", 0, 0.55)
     return root
