@@ -160,3 +160,38 @@ def test_report_tables_variants_legacy_and_byte_identical_map(tmp_path):
     index = (out / "index.md").read_text()
     assert index.index("win-frozen-minilm-full") < index.index("## Legacy records") < index.index(
         "legacy-legacy-frozen")
+
+
+def test_published_numbers_beside_fair_ones_and_readme_order(tmp_path):
+    from bench.report.readme import BEGIN, END, update_readme
+
+    runs = tmp_path / "runs"
+    for s in range(3):
+        for loss in ("softmax", "proxy_anchor"):
+            write_run(runs, dataset="goemotions", loss=loss, seed=s, multi_label=True)
+        # legacy records, however good, are neither "ours" nor in the verdicts
+        record(runs, "dair_emotion", "softmax", s, 0.99, head_lr_multiplier="objective")
+        record(runs, "dair_emotion", "proxy_anchor", s, 0.98, head_lr_multiplier="objective")
+    out = tmp_path / "results" / "tables"
+    args = argparse.Namespace(runs=str(runs), out=str(out), data_dir=None, allow_missing=True)
+    assert report_cmd.handle(args) == 0
+    published = (out / "published.md").read_text()
+    assert ("| goemotions | 46.0 | Demszky et al. 2020, GoEmotions (ACL) | no fair full-data "
+            "cell yet | 55.2 ± 2.5 (proxy_anchor, full, n=3) | encoder: ours all-MiniLM-L6-v2"
+            in published)
+    assert "theirs one threshold, 0.3, for every class" in published
+    dair = next(line for line in published.splitlines() if line.startswith("| dair_emotion"))
+    assert "88.2" in dair and "99" not in dair and dair.count("no fair full-data cell yet") == 2
+    assert "tweeteval_emotion | 76.1 |" in published
+    readme = tmp_path / "results" / "README.md"
+    readme.write_text(f"# Results\n\n{BEGIN}\n{END}\n")
+    (tmp_path / "results" / "figures").mkdir()
+    (tmp_path / "results" / "figures" / "verdict_map.png").write_bytes(b"png")
+    update_readme(readme, out)
+    text = readme.read_text()
+    order = ["objective_state.safetensors", "## Where proxy_anchor beats softmax",
+             "![Verdict map](figures/verdict_map.png)", "## Verdict map",
+             "## Our numbers beside published ones", "## Emotion relationships",
+             "#### goemotions · frozen · minilm · full", "## Legacy records",
+             "#### dair_emotion · frozen · minilm · full (legacy records)"]
+    assert [text.index(s) for s in order] == sorted(text.index(s) for s in order)

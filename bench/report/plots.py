@@ -14,10 +14,14 @@ class Skip(Exception):
     """A figure's inputs are absent; the message says which."""
 
 
+NO_MAIN = ("no complete runs of current records with the default settings and without "
+           "train_fraction (legacy records and variants are not drawn)")
+
+
 def scores(cells, out) -> list:
     cells = main_cells(cells)
     if not cells:
-        raise Skip("scores: no complete runs without train_fraction")
+        raise Skip(f"scores: {NO_MAIN}")
     modes = sorted({k[1] for k in cells})
     names = loss_order({k.loss for k in cells})
     colors, width = loss_colors(names), 0.8 / len(names)
@@ -74,7 +78,8 @@ def per_emotion(cells, out, dataset: str = "goemotions") -> list:
         fig.tight_layout()
         paths += save(fig, out, f"per_emotion_delta_{dataset}_{key.mode}")
     if not paths:
-        raise Skip(f"per-emotion: no {dataset} cell with both softmax and proxy_anchor runs")
+        raise Skip(f"per-emotion: no {dataset} cell with both softmax and proxy_anchor runs "
+                   "(current records, default settings)")
     return paths
 
 
@@ -114,7 +119,7 @@ def lowres(cells, out) -> list:
 def cost(cells, out) -> list:
     cells = main_cells(cells)
     if not cells:
-        raise Skip("cost: no complete runs without train_fraction")
+        raise Skip(f"cost: {NO_MAIN}")
     modes = sorted({k.mode for k in cells})
     colors = loss_colors({k.loss for k in cells})
     markers = dict(zip(sorted({k.dataset for k in cells}), "osD^vP*X", strict=False))

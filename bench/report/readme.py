@@ -35,10 +35,10 @@ def generated_section(tables_dir: Path, readme: Path) -> str:
             parts.append(_demote((tables_dir / name).read_text(encoding="utf-8")))
     tables = [p for p in sorted(tables_dir.glob("*.md")) if p.name not in (*FIRST, "index.md")]
     legacy = [p for p in tables if p.name.startswith("legacy-")]
-    if legacy:
-        parts.append("## Legacy records\n\nMade before the shared head learning rate; shown "
-                     "for the record, never used for a verdict.\n")
     for path in [p for p in tables if p not in legacy] + legacy:
+        if legacy and path == legacy[0]:
+            parts.append("## Legacy records\n\nMade before the shared head learning rate; "
+                         "shown for the record, never used for a verdict.\n")
         parts.append(_demote(path.read_text(encoding="utf-8")) +
                      f"\nFiles: [{path.stem}.tex]({rel}/{path.stem}.tex), "
                      f"[{path.stem}.csv]({rel}/{path.stem}.csv)\n")
