@@ -70,3 +70,37 @@ def test_run_records_the_same_head_lr_for_both_objectives(tmp_path, tiny_encoder
         metrics = json.loads((out.run_dir / "metrics.json").read_text())
         recorded[loss] = (cfg["head_lr_multiplier"], metrics["objective"]["hparams"]["lr_multiplier"])
     assert recorded == {"softmax": (100.0, 100.0), "proxy_anchor": (100.0, 100.0)}
+
+
+class _RecordingTrial:
+    """Stands in for an optuna trial: records every range it is asked for."""
+
+    def __init__(self):
+        self.ranges = {}
+
+    def suggest_float(self, name, low, high, log=False):
+        self.ranges[name] = (low, high, log)
+        return low
+
+    def suggest_int(self, name, low, high, log=False):
+        self.ranges[name] = (low, high, log)
+        return low
+
+    def suggest_categorical(self, name, choices):
+        self.ranges[name] = tuple(choices)
+        return choices[0]
+
+
+@pytest.mark.parametrize("mode", ["frozen", "finetune"])
+def test_sweeps_search_one_shared_head_lr_range(mode):
+    from bench.sweep.space import suggest
+
+    drawn = {}
+    for loss in ("softmax", "proxy_anchor", "proxy_nca", "supcon", "triplet"):
+        trial = _RecordingTrial()
+        params = suggest(trial, mode, loss)
+        assert "loss.lr_multiplier" not in trial.ranges
+        assert "lr_multiplier" not in params["loss_hparams"]
+        drawn[loss] = trial.ranges.get("head_lr_multiplier")
+    assert drawn["softmax"] == drawn["proxy_anchor"] == drawn["proxy_nca"] == (1.0, 1000.0, True)
+    assert drawn["supcon"] is None and drawn["triplet"] is None  # no own parameters to train

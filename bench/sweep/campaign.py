@@ -16,7 +16,7 @@ from bench.sweep.trial import TRIAL_ERRORS, make_objective
 # Rough 2-core CPU costs behind the printed estimate (measured once, not a promise).
 FROZEN_TRIAL_S_PER_1K = 0.25  # frozen head training per 1k train examples (15 epochs)
 FROZEN_TRIAL_OVERHEAD_S = 2.0
-FINETUNE_EXAMPLES_PER_S = 35.0
+FINETUNE_EXAMPLES_PER_S = 110.0  # MiniLM, float32, idle 2-core CPU (README main job)
 ENCODE_TEXTS_PER_S = 100.0  # MiniLM on a busy 2-core CPU
 POLL_S = 5.0
 
@@ -39,10 +39,11 @@ class Campaign:
 def trial_seconds(cfg: RunConfig, ds) -> float:
     n = len(ds.train)
     if cfg.mode == "frozen":
-        epochs = (cfg.epochs or 15) / 15
+        epochs = (cfg.epochs or 40) / 15
         return FROZEN_TRIAL_OVERHEAD_S + FROZEN_TRIAL_S_PER_1K * n / 1000 * epochs
-    evaluate = (len(ds.dev) * (cfg.epochs or 1) + len(ds.test)) / ENCODE_TEXTS_PER_S
-    return n * (cfg.epochs or 1) / FINETUNE_EXAMPLES_PER_S + evaluate
+    # at most: early stopping and pruning usually end a trial sooner
+    evaluate = (len(ds.dev) * (cfg.epochs or 10) + len(ds.test)) / ENCODE_TEXTS_PER_S
+    return n * (cfg.epochs or 10) / FINETUNE_EXAMPLES_PER_S + evaluate
 
 
 def plan_text(c: Campaign, ds, storage_url: str) -> str:

@@ -1,7 +1,10 @@
 """The search space: hyperparameters every objective shares, plus the objective's own.
 
 Every objective gets the same shared ranges and the same trial budget, so the comparison
-is fair by construction; only the objective-specific parameters differ.
+is fair by construction; only the objective-specific parameters differ. The head learning
+rate (lr x head_lr_multiplier for the classifier or proxies) is one shared range too: an
+objective's own `lr_multiplier` search range is not used, so no objective searches a wider
+head-lr range than another.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ class SharedSpace:
     weight_decay: tuple[float, float]
     batch_size: tuple[int, ...]
     embedding_dim: tuple[int | None, ...]  # None: the encoder's own size, no projection
+    head_lr_multiplier: tuple[float, float] = (1.0, 1000.0)
 
 
 SHARED: dict[str, SharedSpace] = {
@@ -41,9 +45,17 @@ def suggest(trial: Any, mode: str, loss: str) -> dict[str, Any]:
         "batch_size": trial.suggest_categorical("batch_size", list(space.batch_size)),
         "embedding_dim": trial.suggest_categorical("embedding_dim", list(space.embedding_dim)),
     }
-    own = losses.get(loss).search_space
+    if _has_parameters(loss):  # a dead dimension would only dilute the sampler's model
+        params["head_lr_multiplier"] = trial.suggest_float(
+            "head_lr_multiplier", *space.head_lr_multiplier, log=True)
+    own = {k: p for k, p in losses.get(loss).search_space.items() if k != "lr_multiplier"}
     params["loss_hparams"] = {k: p.suggest(trial, LOSS_PREFIX + k) for k, p in own.items()}
     return params
+
+
+def _has_parameters(loss: str) -> bool:
+    probe = losses.build(loss, num_classes=2, embedding_dim=4, multi_label=False)
+    return bool(probe.objective_parameters())
 
 
 def from_params(params: dict[str, Any]) -> dict[str, Any]:
