@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import importlib.util
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +22,7 @@ class EncoderSpec:
 
 
 _REGISTRY: dict[str, EncoderSpec] = {}
+HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*")  # org/name on the Hugging Face Hub
 
 
 def register_encoder(spec: EncoderSpec) -> None:

@@ -5,6 +5,10 @@ class BenchError(Exception):
     """Base class for errors shown to the user as one line, without a traceback."""
 
 
+class UsageError(BenchError):
+    """An option is invalid, found before any work starts (bench/validate.py); exit status 2."""
+
+
 class DataError(BenchError, ValueError):
     """A dataset file or option is malformed; the message names the file and line."""
 

@@ -3,16 +3,13 @@ manifest, safetensors only, and no encoder path that the folder itself chooses."
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from torch import nn
 
-from bench.encoders import encoder_names
+from bench.encoders import HUB_ID, encoder_names
 from bench.errors import RunFolderError
 from bench.metrics import AT_LEAST_ONE, MAY_BE_EMPTY
-
-HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*")
 
 
 def inside(run_dir: Path, path: Path, what: str) -> Path:

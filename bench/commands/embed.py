@@ -55,6 +55,9 @@ def handle(args: argparse.Namespace) -> int:
         raise BenchError("bench embed needs --input FILE (one text per line, or .csv/.tsv/.jsonl)")
     out = Path(args.output)
     check_output(out)
+    from bench.validate_commands import validate_model_options
+
+    validate_model_options(args)  # before the input is read or the model loaded
     lines, texts = read_inputs(args)
     model = load_model(args)
     emb = model.embed(texts, batch_size=args.batch_size, progress=not args.quiet)

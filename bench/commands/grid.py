@@ -50,12 +50,16 @@ def completed_identities(output_dir: str) -> set[str]:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from bench.runner import frozen_features, load_full_data, resolve_device, run
+    from bench.validate_commands import validate_grid
 
     base = config_from_args(args)
     base = dataclasses.replace(base, tags=tuple(args.tag))
     combos = [(d, loss, s) for d in args.datasets.split(",") for loss in args.losses.split(",")
               for s in parse_seeds(args.seeds)]
+    # every combination, before the first one reads data (bench/validate.py)
+    validate_grid([dataclasses.replace(base, dataset=d, loss=loss, seed=s) for d, loss, s in combos])
+    from bench.runner import frozen_features, load_full_data, resolve_device, run
+
     done = completed_identities(base.output_dir)
     todo = [c for c in combos if dataclasses.replace(base, dataset=c[0], loss=c[1], seed=c[2])
             .identity_hash() not in done]

@@ -43,14 +43,27 @@ def parse_list(text: str, cast, what: str) -> list:
         raise BenchError(f"--{what} expects a comma-separated list, but got {text!r}") from None
 
 
+def accepted_hparams(loss: str, hparams: dict) -> dict:
+    """The --hp values that objective `loss` has: lowres applies each where it applies."""
+    import losses
+
+    if loss not in losses.names():  # left to bench/validate.py, which names --losses
+        return dict(hparams)
+    return {k: v for k, v in hparams.items() if k in losses.get(loss).defaults}
+
+
 def plan(base: RunConfig, *, fractions, losses, seeds: int) -> list[RunConfig]:
     """Seed-major order: one seed's frozen features serve a whole block of runs."""
     try:
         return [dataclasses.replace(base, loss=loss, train_fraction=float(f), seed=s,
-                                    tags=("lowres",), save_model=False)
+                                    tags=("lowres",), save_model=False,
+                                    loss_hparams=accepted_hparams(loss, base.loss_hparams))
                 for s in range(seeds) for f in fractions for loss in losses]
-    except ValueError as exc:
-        raise BenchError(str(exc)) from None
+    except ValueError as exc:  # a fraction out of (0, 1], named as the option that gave it
+        from bench.checks import usage_error
+        from bench.validate_commands import LOWRES_NAMES
+
+        raise usage_error(exc, LOWRES_NAMES) from None
 
 
 def done_identities(output_dir: str | Path) -> set[str]:
@@ -92,19 +105,24 @@ def base_config(args: argparse.Namespace) -> RunConfig:
                          trust_remote_code=args.trust_remote_code,
                          output_dir=args.output_dir)
     except ValueError as exc:
-        raise BenchError(str(exc)) from None
+        from bench.checks import usage_error
+
+        raise usage_error(exc) from None
 
 
 def handle(args: argparse.Namespace) -> int:
     import losses
-    from bench import runner
+    from bench.validate_commands import validate_lowres
 
     names = parse_list(args.losses, str, "losses") if args.losses else losses.names()
-    todo = plan(base_config(args), fractions=parse_list(args.fractions, float, "fractions"),
+    base = base_config(args)
+    todo = plan(base, fractions=parse_list(args.fractions, float, "fractions"),
                 losses=names, seeds=args.seeds)
+    validate_lowres(todo, base.loss_hparams)  # every run, before the first reads data
     done = done_identities(args.output_dir)
     pending = [c for c in todo if c.identity_hash() not in done]
     print(f"lowres: {len(todo)} runs planned, {len(todo) - len(pending)} already complete")
+    from bench import runner
     full_cache: dict[int, tuple] = {}
     failed = 0
     for cfg in pending:

@@ -94,6 +94,9 @@ def write_predictions(model, lines, preds, fmt: str, out) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
+    from bench.validate_commands import validate_model_options
+
+    validate_model_options(args)  # before the input is read or the model loaded
     lines, texts = read_inputs(args)
     model = load_model(args)
     preds = model.predict(texts, batch_size=args.batch_size)

@@ -108,7 +108,9 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
             save_test_embeddings=args.save_test_embeddings,
         )
     except ValueError as exc:
-        raise BenchError(str(exc)) from None
+        from bench.checks import usage_error
+
+        raise usage_error(exc) from None
 
 
 def summary_table(metrics: dict) -> str:
@@ -125,9 +127,13 @@ def summary_table(metrics: dict) -> str:
 
 
 def handle(args: argparse.Namespace) -> int:
+    resume = getattr(args, "resume", None)
+    if not resume:  # every option checked before data, model or run folder (bench/validate.py)
+        from bench.validate import validate_run_config
+
+        validate_run_config(config_from_args(args))
     from bench.runner import config_to_resume, run  # heavy imports only when running
 
-    resume = getattr(args, "resume", None)
     cfg = config_to_resume(resume) if resume else config_from_args(args)
     try:
         out = run(cfg, progress=not args.quiet, resume_dir=resume)

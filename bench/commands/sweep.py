@@ -61,10 +61,16 @@ def base_config(args: argparse.Namespace, loss: str) -> RunConfig:
             trust_remote_code=args.trust_remote_code,
             output_dir=args.output_dir)
     except ValueError as exc:
-        raise BenchError(str(exc)) from None
+        from bench.checks import usage_error
+
+        raise usage_error(exc) from None
 
 
 def handle(args: argparse.Namespace) -> int:
+    if not args.show:  # every option, once, before optuna opens or creates any storage
+        from bench.validate_commands import validate_sweep_options
+
+        validate_sweep_options(args, [base_config(args, loss) for loss in parse_losses(args.losses)])
     import optuna
 
     from bench.sweep.study import StorageOptions, make_storage, storage_exists
@@ -79,9 +85,6 @@ def handle(args: argparse.Namespace) -> int:
         print(show(make_storage(opts, heartbeat=False)) if storage_exists(url)
               else f"no sweep storage at {url}; run `python -m bench sweep` first")
         return 0
-    if args.trials < 1 or args.final_seeds < 0:
-        raise BenchError(f"need --trials >= 1 and --final-seeds >= 0, but got "
-                         f"{args.trials=} and {args.final_seeds=}")
     return _sweep(args, opts)
 
 
