@@ -55,6 +55,9 @@ def write_run(root: Path, *, dataset: str, loss: str, seed: int, multi_label: bo
                "test": {"macro_f1": f1, "micro_f1": f1 + 0.1, third: f1 - 0.1,
                         "per_class": per_class, "embedding": {"map_at_r": f1 / 2}},
                "timings": {"train": 10.0 * (1 + len(loss)), "total": 20.0},
+               # converged: best at epoch 2, stopped early at 5 (cells without it give no verdict)
+               "training": {"best_epoch": 2, "stopped_early": True,
+                            "curve": [{"epoch": e, "dev_macro_f1": f1} for e in range(1, 6)]},
                **(extra or {})}
     for fname, obj in (("config.json", cfg), ("metrics.json", metrics),
                        ("env.json", {"git_commit": "abc123"}),
@@ -213,7 +216,9 @@ def test_real_lowres_runs_resume_and_feed_report(tmp_path, tiny_encoder, capsys)
     out = tmp_path / "tables"
     assert report(runs, out) == 0
     md = (out / f"{csv.stem}-frozen-{slug(Path(tiny_encoder).name)}-fraction=0.5.md").read_text()
-    assert "| softmax |" in md and "| proxy_anchor |" in md and "Accuracy" in md
+    # one epoch, best at the last: shown, but labelled "not converged" (no verdict)
+    assert "| softmax (not converged) |" in md and "| proxy_anchor (not converged) |" in md
+    assert "Accuracy" in md
 
 
 def test_readme_section_is_generated_between_markers(tmp_path):

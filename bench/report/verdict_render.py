@@ -25,7 +25,7 @@ def fairness_text() -> str:
     return ("Only fair cells: every objective trained its own parameters at the same head "
             "learning rate (legacy records are in the legacy tables only); a cell compares "
             "rows with the same run-level settings (in +sweep settings, the tuned rows); "
-            "\"not converged\": a fine-tune run of either side had its best dev macro-F1 at its "
+            "\"not converged\": a run of either side had its best dev macro-F1 at its "
             f"last epoch without stopping early, so no verdict; \"{FEW}\": fewer than 2 "
             "common seeds, shown, not tested. Best other: the other objective with the highest "
             "mean of that metric among the converged rows of the same settings.")
