@@ -25,6 +25,7 @@ COMMANDS = {
     "predict": "predict emotions for texts with a trained run",
     "embed": "write trained embeddings for texts",
     "perf": "measure training and encoding throughput",
+    "peer": "run a published few-shot method (SetFit) into the same run records",
 }
 PLUGIN_COMMANDS = ("run", "grid", "sweep", "lowres", "list", "predict", "embed", "perf")
 

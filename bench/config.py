@@ -26,7 +26,15 @@ PER_OBJECTIVE = "objective"
 
 # Options added after records existed, with the value those records were run with.
 LATER_OPTIONS: dict[str, Any] = {"cpu_bf16": False, "head_lr_multiplier": PER_OBJECTIVE,
-                                 "label_columns": None, "ignore_columns": None}
+                                 "label_columns": None, "ignore_columns": None, "shots": None,
+                                 "min_steps": None}
+
+# Few-shot (--shots) runs only: at least this many optimisation steps, reached by passing
+# over the small training set several times per epoch (dev evaluation and early stopping
+# stay per epoch). 10 epochs of 48 examples would be 20 steps; see FEW_SHOT_MIN_STEPS.
+FEW_SHOT_MIN_STEPS = 200
+SHOTS_DEFAULTS: dict[str, dict[str, Any]] = {"finetune": {"min_steps": FEW_SHOT_MIN_STEPS},
+                                             "frozen": {}}
 
 
 @dataclass(frozen=True)
@@ -49,6 +57,12 @@ class RunConfig:
     seed: int = 0
     max_train: int | None = None
     train_fraction: float | None = None
+    # exactly K training rows per class (multi-label: greedy, every class >= K); see
+    # bench/data/shots.py for the rule
+    shots: int | None = None
+    # train at least this many steps: a small training set is passed over several times per
+    # epoch (bench.train.passes_per_epoch); None = one pass per epoch
+    min_steps: int | None = None
     centroid_samples: int = 4000
     eval_batch_size: int = 128
     loss_hparams: dict[str, Any] = field(default_factory=dict)
@@ -79,12 +93,16 @@ class RunConfig:
     def __post_init__(self) -> None:
         if self.mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, but got {self.mode=}")
-        for name in ("epochs", "batch_size", "max_length", "eval_batch_size", "patience"):
+        for name in ("epochs", "batch_size", "max_length", "eval_batch_size", "patience",
+                     "shots", "min_steps"):
             value = getattr(self, name)
             if value is not None and value < 1:
                 raise ValueError(f"{name} must be >= 1, but got {name}={value}")
         if self.train_fraction is not None and not 0 < self.train_fraction <= 1:
             raise ValueError(f"train_fraction must be in (0, 1], but got {self.train_fraction=}")
+        if self.shots is not None and (self.max_train is not None or self.train_fraction is not None):
+            raise ValueError("shots cannot be combined with max_train or train_fraction, but got "
+                             f"{self.shots=}, {self.max_train=}, {self.train_fraction=}")
         h = self.head_lr_multiplier
         if isinstance(h, str) and h != PER_OBJECTIVE or isinstance(h, bool) or (
                 isinstance(h, int | float) and not h > 0):
@@ -93,7 +111,9 @@ class RunConfig:
 
     def resolved(self) -> RunConfig:
         """Fill mode-dependent defaults so the record states every value used."""
-        fills = {k: v for k, v in MODE_DEFAULTS[self.mode].items() if getattr(self, k) is None}
+        defaults = {**MODE_DEFAULTS[self.mode],
+                    **(SHOTS_DEFAULTS[self.mode] if self.shots is not None else {})}
+        fills = {k: v for k, v in defaults.items() if getattr(self, k) is None}
         return dataclasses.replace(self, **fills)
 
     def objective_hparams(self) -> dict[str, Any]:

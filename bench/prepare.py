@@ -13,6 +13,7 @@ from bench.batching import tokenize
 from bench.config import RunConfig
 from bench.data import EmotionDataset, load_dataset
 from bench.data.sampling import train_subset_index
+from bench.data.shots import shots_index
 from bench.embedders import FinetuneEmbedder, FrozenEmbedder, encode_tokens
 from bench.encoders import Encoder, load_backbone
 
@@ -38,12 +39,15 @@ def load_full_data(cfg: RunConfig) -> EmotionDataset:
 
 
 def limit_index(cfg: RunConfig, full: EmotionDataset) -> np.ndarray | None:
+    """Train rows the run uses: its few-shot set, its stratified subsample, or None (all)."""
+    if cfg.shots is not None:
+        return shots_index(full.train.labels, full.label_names, shots=cfg.shots, seed=cfg.seed)
     return train_subset_index(full, max_train=cfg.max_train, fraction=cfg.train_fraction,
                               seed=cfg.seed)
 
 
 def load_data(cfg: RunConfig) -> EmotionDataset:
-    """The dataset as the run trains on it (train limited by max_train / train_fraction)."""
+    """The dataset as the run trains on it (train limited by shots, max_train, train_fraction)."""
     full = load_full_data(cfg)
     idx = limit_index(cfg, full)
     return full if idx is None else dataclasses.replace(full, train=full.train.subset(idx))

@@ -13,6 +13,7 @@ import losses
 from bench.checkpoint import Checkpoint
 from bench.config import RunConfig
 from bench.data import EmotionDataset
+from bench.data.shots import shots_record
 from bench.errors import RunFolderError
 from bench.evaluate import final_evaluation
 from bench.io import atomic_write_json
@@ -105,8 +106,12 @@ def run(cfg: RunConfig, *, features=None, on_epoch=None, progress: bool = True,
                              "best_dev_macro_f1": result.best_dev_macro_f1,
                              "stopped_early": result.stopped_early,
                              "examples": result.train_examples,
+                             "steps_per_epoch": result.steps_per_epoch,
+                             "passes_per_epoch": result.passes_per_epoch,
                              "examples_per_second": result.train_examples / max(result.train_seconds, 1e-9)},
                    timings=timings)
+    if cfg.shots is not None:  # the few-shot rule and the counts it gave, beside the sizes
+        metrics["dataset"]["shots"] = shots_record(ds.train.labels, ds.label_names, cfg.shots)
     save_run(run_dir, cfg, ds, embedder, objective, tokenizer, metrics, extras)
     write_status(run_dir, "complete")
     if checkpoint is not None:

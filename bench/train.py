@@ -33,6 +33,8 @@ class TrainResult:
     best_state: tuple[dict, dict] | None = None  # (embedder, objective) state of the best epoch
     bad_epochs: int = 0
     epochs_done: int = 0
+    steps_per_epoch: int = 0
+    passes_per_epoch: int = 1
 
 
 def targets_tensor(labels: np.ndarray) -> torch.Tensor:
@@ -64,6 +66,18 @@ def dev_macro_f1(scores: np.ndarray, ds) -> float:
     thresholds = tune_thresholds(scores, ds.dev.labels) if ds.multi_label else None
     pred = predict(scores, thresholds, allow_empty=empty_rule(ds.train.labels) == MAY_BE_EMPTY)
     return classification_metrics(pred, ds.dev.labels, ds.label_names)["macro_f1"]
+
+
+def passes_per_epoch(min_steps: int | None, epochs: int, steps_per_pass: int) -> int:
+    """Passes over the training set per epoch, so that `epochs` epochs make >= min_steps steps.
+
+    A few-shot set is one or two batches: 10 epochs of one pass would be a handful of steps.
+    Repeating it inside the epoch (rather than raising the epoch count) keeps one dev
+    evaluation per epoch, which costs far more than a pass over 48 examples.
+    """
+    if not min_steps:
+        return 1
+    return max(1, math.ceil(min_steps / (epochs * steps_per_pass)))
 
 
 def _diverged(value: float, step: int, objective) -> str:
@@ -131,17 +145,19 @@ def train(embedder, objective, ds, cfg: RunConfig, *, centroid_sample: np.ndarra
     """
     rng = np.random.default_rng(cfg.seed)
     labels, targets = ds.train.labels, targets_tensor(ds.train.labels)
-    steps_per_epoch = len(training_batches(labels, embedder.lengths, cfg.batch_size,
-                                           objective.samples_per_class, np.random.default_rng(0)))
+    steps_per_pass = len(training_batches(labels, embedder.lengths, cfg.batch_size,
+                                          objective.samples_per_class, np.random.default_rng(0)))
+    passes = passes_per_epoch(cfg.min_steps, cfg.epochs, steps_per_pass)
+    steps_per_epoch = steps_per_pass * passes
     opt, sched = make_optimizer(embedder, objective, cfg, steps_per_epoch * cfg.epochs)
-    result = TrainResult()
+    result = TrainResult(steps_per_epoch=steps_per_epoch, passes_per_epoch=passes)
     if checkpoint is not None and checkpoint.exists():
         result = checkpoint.load(embedder, objective, opt, sched, rng)
     for epoch in range(result.epochs_done, cfg.epochs):
         if result.bad_epochs >= cfg.patience:
             break
-        batches = training_batches(labels, embedder.lengths, cfg.batch_size,
-                                   objective.samples_per_class, rng)
+        batches = [b for _ in range(passes) for b in training_batches(
+            labels, embedder.lengths, cfg.batch_size, objective.samples_per_class, rng)]
         start = time.perf_counter()
         buf = _run_epoch(embedder, objective, targets, batches, opt, sched, cfg,
                          desc=f"epoch {epoch + 1}/{cfg.epochs}", progress=progress,
@@ -151,7 +167,8 @@ def train(embedder, objective, ds, cfg: RunConfig, *, centroid_sample: np.ndarra
         result.train_examples += int(sum(len(b) for b in batches))
         scores = dev_scores(embedder, objective, ds, centroid_sample)
         f1 = dev_macro_f1(scores, ds)
-        result.curve.append({"epoch": epoch + 1, "train_loss": float(buf.mean()),
+        result.curve.append({"epoch": epoch + 1, "step": (epoch + 1) * steps_per_epoch,
+                             "train_loss": float(buf.mean()),
                              "dev_macro_f1": f1, "seconds": seconds})
         if progress:
             tqdm.write(f"epoch {epoch + 1}: train loss {float(buf.mean()):.4f}, dev macro-F1 {f1:.4f}")

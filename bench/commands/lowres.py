@@ -1,6 +1,7 @@
 """`bench lowres`: the low-resource study (train fractions x objectives x seeds), resumable.
 
-Each (fraction, objective, seed) is one ordinary run tagged "lowres". A combination whose
+Training sets are fractions (`--fractions`) or K examples per class (`--shots 8,16,32,64`).
+Each (size, objective, seed) is one ordinary run tagged "lowres". A combination whose
 RunConfig.identity_hash() matches a complete run under --output-dir is skipped, so an
 interrupted study resumes by rerunning the same command. In frozen mode the encoder
 embeddings of the FULL splits are computed once per seed and each run gets the rows of
@@ -19,7 +20,7 @@ import numpy as np
 
 from bench.commands.run import add_run_options, parse_hparams
 from bench.config import RunConfig
-from bench.errors import BenchError, TrainingError
+from bench.errors import BenchError, TrainingError, UsageError
 from bench.records import is_complete, read_json
 
 DEFAULT_FRACTIONS = "0.01,0.05,0.1,0.25,1.0"
@@ -27,10 +28,13 @@ DEFAULT_FRACTIONS = "0.01,0.05,0.1,0.25,1.0"
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_run_options(p)
-    p.add_argument("--fractions", default=DEFAULT_FRACTIONS, help="comma-separated, in (0, 1]")
+    p.add_argument("--fractions", help=f"comma-separated, in (0, 1] (default: {DEFAULT_FRACTIONS}"
+                                       ", unless --shots gives the training sets)")
     p.add_argument("--losses", help="comma-separated objectives (default: all registered)")
     p.add_argument("--seeds", type=int, default=3, help="seeds 0..N-1 per combination")
     p.add_argument("--epochs", type=int)
+    p.add_argument("--min-steps", type=int,
+                   help="train at least this many steps (default: see `bench run --help`)")
     p.add_argument("--hp", action="append", default=[], metavar="KEY=VALUE",
                    help="objective hyperparameter applied to every objective that accepts it")
     p.add_argument("--quiet", action="store_true")
@@ -52,13 +56,15 @@ def accepted_hparams(loss: str, hparams: dict) -> dict:
     return {k: v for k, v in hparams.items() if k in losses.get(loss).defaults}
 
 
-def plan(base: RunConfig, *, fractions, losses, seeds: int) -> list[RunConfig]:
-    """Seed-major order: one seed's frozen features serve a whole block of runs."""
+def plan(base: RunConfig, *, fractions=(), losses, seeds: int, shots=()) -> list[RunConfig]:
+    """Seed-major order: one seed's frozen features serve a whole block of runs.
+    Training sets: `shots` (K per class) if given, else `fractions`."""
+    sizes = ([{"shots": int(k)} for k in shots] if shots
+             else [{"train_fraction": float(f)} for f in fractions])
     try:
-        return [dataclasses.replace(base, loss=loss, train_fraction=float(f), seed=s,
-                                    tags=("lowres",), save_model=False,
-                                    loss_hparams=accepted_hparams(loss, base.loss_hparams))
-                for s in range(seeds) for f in fractions for loss in losses]
+        return [dataclasses.replace(base, loss=loss, seed=s, tags=("lowres",), save_model=False,
+                                    loss_hparams=accepted_hparams(loss, base.loss_hparams), **size)
+                for s in range(seeds) for size in sizes for loss in losses]
     except ValueError as exc:  # a fraction out of (0, 1], named as the option that gave it
         from bench.checks import usage_error
         from bench.validate_commands import LOWRES_NAMES
@@ -96,7 +102,8 @@ def base_config(args: argparse.Namespace) -> RunConfig:
     try:
         return RunConfig(loss="softmax", dataset=args.dataset, mode=args.mode,
                          encoder=args.encoder, pooling=args.pooling, max_length=args.max_length,
-                         epochs=args.epochs, loss_hparams=parse_hparams(args.hp),
+                         epochs=args.epochs, min_steps=args.min_steps,
+                         loss_hparams=parse_hparams(args.hp),
                          data_dir=args.data_dir, text_column=args.text_column,
                          label_column=args.label_column, label_sep=args.label_sep,
                          dev_file=args.dev_file, test_file=args.test_file, device=args.device,
@@ -110,14 +117,22 @@ def base_config(args: argparse.Namespace) -> RunConfig:
         raise usage_error(exc) from None
 
 
+def size_text(cfg: RunConfig) -> str:
+    return f"shots={cfg.shots}" if cfg.shots is not None else f"fraction={cfg.train_fraction:g}"
+
+
 def handle(args: argparse.Namespace) -> int:
     import losses
     from bench.validate_commands import validate_lowres
 
     names = parse_list(args.losses, str, "losses") if args.losses else losses.names()
+    if args.shots and args.fractions:
+        raise UsageError(f"--shots and --fractions are two kinds of training set; give one, "
+                         f"but got {args.shots=} and {args.fractions=}")
+    fractions = parse_list(args.fractions or DEFAULT_FRACTIONS, float, "fractions")
     base = base_config(args)
-    todo = plan(base, fractions=parse_list(args.fractions, float, "fractions"),
-                losses=names, seeds=args.seeds)
+    todo = plan(base, fractions=fractions, shots=args.shots or (), losses=names,
+                seeds=args.seeds)
     validate_lowres(todo, base.loss_hparams)  # every run, before the first reads data
     done = done_identities(args.output_dir)
     pending = [c for c in todo if c.identity_hash() not in done]
@@ -129,19 +144,22 @@ def handle(args: argparse.Namespace) -> int:
         features = None
         if cfg.mode == "frozen":
             if cfg.seed not in full_cache:
-                full_cfg = dataclasses.replace(cfg, train_fraction=None, max_train=None)
+                full_cfg = dataclasses.replace(cfg, train_fraction=None, max_train=None,
+                                               shots=None)
                 full = runner.load_data(full_cfg)
                 device = runner.resolve_device(cfg.device)
                 full_cache = {cfg.seed: (full, runner.frozen_features(full_cfg, full, device))}
             full, feats = full_cache[cfg.seed]
-            features = subsample_features(feats, full, cfg.train_fraction, cfg.seed)
+            # few-shot runs get the full features: the runner cuts them to its own rows
+            features = (feats if cfg.shots is not None
+                        else subsample_features(feats, full, cfg.train_fraction, cfg.seed))
         try:
             out = runner.run(cfg, features=features, progress=not args.quiet)
         except (TrainingError, ValueError) as exc:
             failed += 1
-            print(f"failed: {cfg.loss} fraction={cfg.train_fraction} seed={cfg.seed}: {exc}",
+            print(f"failed: {cfg.loss} {size_text(cfg)} seed={cfg.seed}: {exc}",
                   file=sys.stderr)
             continue
-        print(f"done: {cfg.loss} fraction={cfg.train_fraction:g} seed={cfg.seed} "
+        print(f"done: {cfg.loss} {size_text(cfg)} seed={cfg.seed} "
               f"test macro-F1 {out.metrics['test']['macro_f1']:.4f} ({out.run_dir})")
     return 1 if failed else 0

@@ -6,7 +6,7 @@ import argparse
 import ast
 import os
 
-from bench.config import RunConfig
+from bench.config import FEW_SHOT_MIN_STEPS, RunConfig
 from bench.errors import BenchError
 
 HEADLINE = ("macro_f1", "micro_f1", "accuracy", "exact_match", "jaccard", "samples_f1")
@@ -26,6 +26,25 @@ def parse_hparams(items: list[str]) -> dict:
     return out
 
 
+def shots_list(text: str) -> tuple[int, ...]:
+    """`--shots 8` -> (8,); `--shots 8,16,32` -> (8, 16, 32) (a list only in `bench lowres`)."""
+    try:
+        values = tuple(int(x) for x in text.split(",") if x.strip())
+    except ValueError:
+        values = ()
+    if not values or min(values) < 1:
+        raise argparse.ArgumentTypeError(f"--shots expects integers >= 1 (K or K1,K2,...), "
+                                         f"but got {text!r}")
+    return values
+
+
+def one_shots(values: tuple[int, ...] | None) -> int | None:
+    if values is not None and len(values) != 1:
+        raise BenchError(f"--shots takes one number here (a list only in `bench lowres`), "
+                         f"but got {','.join(map(str, values))!r}")
+    return None if values is None else values[0]
+
+
 def add_run_options(p: argparse.ArgumentParser) -> None:
     """Options shared by `run`, `sweep` and `lowres`."""
     p.add_argument("--dataset", default="goemotions",
@@ -42,6 +61,9 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-length", type=int, default=128)
     p.add_argument("--max-train", type=int, help="use at most N training examples (stratified)")
     p.add_argument("--train-fraction", type=float, help="use this fraction of the training set")
+    p.add_argument("--shots", type=shots_list, metavar="K",
+                   help="exactly K training examples per class, seeded (multi-label: greedy, "
+                        "every class >= K; see README 'Few-shot'); dev and test stay whole")
     p.add_argument("--text-column", default="text")
     p.add_argument("--label-column", default="label")
     p.add_argument("--label-sep", help="separator of several labels in one cell (multi-label; "
@@ -74,6 +96,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--embedding-dim", type=int, help="project embeddings to this size")
     p.add_argument("--patience", type=int,
                    help="epochs without dev gain before stopping (default: 2 finetune, 3 frozen)")
+    p.add_argument("--min-steps", type=int,
+                   help="train at least this many steps, passing over a small training set "
+                        f"several times per epoch (default: {FEW_SHOT_MIN_STEPS} for --shots "
+                        "in finetune mode, else none)")
     p.add_argument("--head-lr-multiplier", type=float,
                    help="the objective's own parameters (classifier, proxies) train at lr x this, "
                         "the same for every objective (default: 100 finetune, 1 frozen)")
@@ -97,6 +123,7 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
             batch_size=args.batch_size, lr=args.lr, weight_decay=args.weight_decay,
             max_length=args.max_length, patience=args.patience, seed=args.seed,
             max_train=args.max_train, train_fraction=args.train_fraction,
+            shots=one_shots(args.shots), min_steps=args.min_steps,
             loss_hparams=parse_hparams(args.hp), data_dir=args.data_dir,
             head_lr_multiplier=args.head_lr_multiplier,
             text_column=args.text_column, label_column=args.label_column,

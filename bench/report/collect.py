@@ -68,6 +68,8 @@ class Run:
             parts.append(f"max_train={self.config['max_train']}")
         if self.config.get("train_fraction") is not None:
             parts.append(f"fraction={self.config['train_fraction']:g}")
+        if self.config.get("shots") is not None:
+            parts.append(f"shots={self.config['shots']}")
         data = ",".join(parts) or "full"
         # tuned runs get their own tables, beside the same setting run with the defaults
         return data + "+sweep" if "sweep-final" in self.tags else data

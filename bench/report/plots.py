@@ -90,13 +90,16 @@ def lowres(cells, out) -> list:
         if key.settings.legacy or key.settings.pairs:
             continue  # current records with the default settings, as every other figure
         dataset, mode, encoder, loss = key.dataset, key.mode, key.encoder, key.loss
-        for r in runs:
-            frac = r.config.get("train_fraction")
-            if frac is not None:
-                curves[(dataset, mode, encoder)][loss][float(frac)].append(
+        for r in runs:  # a panel per kind of training set: fractions, or shots per class
+            frac, shots = r.config.get("train_fraction"), r.config.get("shots")
+            if frac is not None or shots is not None:
+                kind, x = ("shots", shots) if shots is not None else ("fraction", frac)
+                curves[(dataset, mode, encoder, kind)][loss][float(x)].append(
                     metric_value(r, "macro_f1"))
     if not curves:
-        raise Skip("low-resource curve: no runs with train_fraction (run `bench lowres`)")
+        raise Skip("low-resource curve: no runs with train_fraction or shots "
+                   "(run `bench lowres`)")
+    peers = {r.loss for runs in cells.values() for r in runs if r.config.get("peer")}
     panels = sorted(curves)
     colors = loss_colors({n for c in curves.values() for n in c})
     fig, axes = plt.subplots(1, len(panels), figsize=(COLUMN if len(panels) == 1 else WIDE, 2.6),
@@ -106,9 +109,9 @@ def lowres(cells, out) -> list:
             pts = sorted(curves[panel][loss].items())
             ax.errorbar([f for f, _ in pts], [np.mean(v) for _, v in pts],
                         yerr=[ci(v) for _, v in pts], marker="o", markersize=3, capsize=2,
-                        color=colors[loss], label=loss)
-        ax.set_xscale("log")
-        ax.set_xlabel("train fraction")
+                        color=colors[loss], label=loss, linestyle="--" if loss in peers else "-")
+        ax.set_xscale("log", base=2 if panel[3] == "shots" else 10)
+        ax.set_xlabel("training examples per class" if panel[3] == "shots" else "train fraction")
         ax.set_ylabel("test macro-F1")
         ax.set_title(f"{panel[0]}, {panel[1]}")
     axes[0][0].legend()

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 # mode, encoder, training data), or only say how to read a data file.
 NOT_SETTINGS = ("seed", "output_dir", "run_id", "save_model", "save_test_embeddings", "device",
                 "tags", "data_dir", "identity", "score_test", "loss", "dataset", "mode",
-                "encoder", "max_train", "train_fraction", "loss_hparams", "text_column",
+                "encoder", "max_train", "train_fraction", "shots", "loss_hparams", "text_column",
                 "label_column", "label_sep")
 HEAD = "head_lr_multiplier"
 
@@ -54,8 +54,14 @@ def settings_of(config: dict) -> Settings:
     """Settings of a run record (options it predates get the value it ran with)."""
     from bench.config import PER_OBJECTIVE, RunConfig
 
+    if config.get("peer"):  # a peer's run-level values are its published procedure, not a
+        # variant; only its own options that differ from that procedure label its row
+        return Settings(objective=tuple(sorted((f"hp.{k}", _text(v)) for k, v in
+                                               (config.get("loss_hparams") or {}).items())))
     cfg = RunConfig.from_dict(config).resolved()
-    default = RunConfig(loss=cfg.loss, dataset=cfg.dataset, mode=cfg.mode).resolved().to_dict()
+    # few-shot runs have defaults of their own (min_steps): compare with those
+    default = RunConfig(loss=cfg.loss, dataset=cfg.dataset, mode=cfg.mode,
+                        shots=cfg.shots).resolved().to_dict()
     hparams = dict(cfg.loss_hparams)
     got = {k: v for k, v in cfg.to_dict().items() if k not in NOT_SETTINGS}
     got[HEAD] = hparams.pop("lr_multiplier", cfg.head_lr_multiplier)  # --hp wins, as in training
@@ -72,7 +78,7 @@ def still_rising(config: dict, metrics: dict) -> bool:
     more epochs would likely have helped, so its cell is "not converged". Frozen runs (many
     cheap epochs, early stopping) are not judged; a fine-tune record without a training
     curve cannot show it converged."""
-    if config.get("mode") != "finetune":
+    if config.get("mode") != "finetune" or config.get("peer"):  # peers: a fixed procedure
         return False
     training = metrics.get("training") or {}
     curve = training.get("curve") or []
