@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.commands.grid import without_bars
 from bench.commands.run import add_run_options, parse_hparams
 from bench.config import RunConfig
 from bench.errors import BenchError, TrainingError, UsageError
@@ -37,7 +38,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="train at least this many steps (default: see `bench run --help`)")
     p.add_argument("--hp", action="append", default=[], metavar="KEY=VALUE",
                    help="objective hyperparameter applied to every objective that accepts it")
-    p.add_argument("--quiet", action="store_true")
+    p.add_argument("--quiet", action="store_true",
+                   help="no progress bars: one line per run and errors only")
 
 
 def parse_list(text: str, cast, what: str) -> list:
@@ -148,7 +150,8 @@ def handle(args: argparse.Namespace) -> int:
                                                shots=None)
                 full = runner.load_data(full_cfg)
                 device = runner.resolve_device(cfg.device)
-                full_cache = {cfg.seed: (full, runner.frozen_features(full_cfg, full, device))}
+                with without_bars(args.quiet):
+                    full_cache = {cfg.seed: (full, runner.frozen_features(full_cfg, full, device))}
             full, feats = full_cache[cfg.seed]
             # few-shot runs get the full features: the runner cuts them to its own rows
             features = (feats if cfg.shots is not None

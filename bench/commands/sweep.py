@@ -7,6 +7,7 @@ With no arguments it runs the default campaign: all objectives on goemotions, fr
 from __future__ import annotations
 
 import argparse
+import functools
 from pathlib import Path
 
 import losses
@@ -36,6 +37,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="a RUNNING trial without heartbeat this long is failed and re-queued")
     p.add_argument("--max-retry", type=int, default=2, help="re-runs of a killed worker's trial")
     p.add_argument("--show", action="store_true", help="print the state of every study and exit")
+    p.add_argument("--quiet", action="store_true",
+                   help="no plan, progress bars or per-trial lines: each study's summary, the "
+                        "final runs and errors only")
 
 
 def parse_losses(text: str) -> tuple[str, ...]:
@@ -89,6 +93,7 @@ def handle(args: argparse.Namespace) -> int:
 
 
 def _sweep(args: argparse.Namespace, opts) -> int:
+    from bench.commands.grid import without_bars
     from bench.runner import frozen_features, load_data, resolve_device
     from bench.sweep.campaign import Campaign, final_runs, plan_text, search_all
     from bench.sweep.show import study_summary
@@ -100,13 +105,15 @@ def _sweep(args: argparse.Namespace, opts) -> int:
     c = Campaign(base=base, losses=names, dataset_name=ds.name, n_trials=args.trials,
                  final_seeds=args.final_seeds, sweep_dir=Path(args.sweep_dir),
                  save_models=args.save_models)
-    print(plan_text(c, ds, opts.url), flush=True)
+    log = (lambda line: None) if args.quiet else functools.partial(print, flush=True)
+    log(plan_text(c, ds, opts.url))
     features = None
     if base.mode == "frozen":  # encode once; every trial trains only the head
-        features = frozen_features(base.resolved(), ds, resolve_device(base.device))
-    studies = search_all(c, make_storage(opts), features=features, seed=args.seed)
+        with without_bars(args.quiet):
+            features = frozen_features(base.resolved(), ds, resolve_device(base.device))
+    studies = search_all(c, make_storage(opts), features=features, seed=args.seed, log=log)
     for study in studies.values():
-        print(study_summary(study))
+        print(study_summary(study), flush=True)
     if c.final_seeds:
         final_runs(c, studies)
     return 0

@@ -5,11 +5,15 @@ a worker checks COMPLETE + in-flight < N; a trial that loses a race (another wor
 trial already holds the last slot) is closed as FAIL with reason SURPLUS before it samples or
 trains anything, so it never counts. Killed workers leave RUNNING trials: with heartbeats
 they turn FAIL after the grace period and are re-queued (same params) as WAITING trials.
+
+Start-up: on PostgreSQL, creating Optuna's schema and each study is serialised across workers
+(bench.sweep.pglock), so any number of workers may start together on an empty database.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import logging
 import re
 import warnings
 from dataclasses import dataclass
@@ -17,6 +21,8 @@ from pathlib import Path
 
 import optuna
 from optuna.trial import TrialState
+
+from bench.sweep.pglock import guarded
 
 SURPLUS = "surplus: the budget was already taken by other workers; nothing was trained"
 IN_FLIGHT = (TrialState.RUNNING, TrialState.WAITING)
@@ -63,19 +69,22 @@ def make_storage(opts: StorageOptions, *, heartbeat: bool = True) -> optuna.stor
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         engine = {"connect_args": {"timeout": 60}}  # several local workers share one file
-    if not heartbeat:
-        return optuna.storages.RDBStorage(url, engine_kwargs=engine)
     try:  # optuna >= 4.9 renamed the retry callback and its argument
         from optuna.storages import RetryHeartbeatStaleTrialCallback as Retry
         key = "heartbeat_stale_trial_callback"
     except ImportError:
         from optuna.storages import RetryFailedTrialCallback as Retry
         key = "failed_trial_callback"
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-        return optuna.storages.RDBStorage(
-            url, engine_kwargs=engine, heartbeat_interval=opts.heartbeat_interval,
-            grace_period=opts.grace_period, **{key: Retry(max_retry=opts.max_retry)})
+
+    def create() -> optuna.storages.RDBStorage:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            beat = {"heartbeat_interval": opts.heartbeat_interval,
+                    "grace_period": opts.grace_period,
+                    key: Retry(max_retry=opts.max_retry)} if heartbeat else {}
+            return optuna.storages.RDBStorage(url, engine_kwargs=engine, **beat)
+
+    return guarded(url, "open the sweep storage", create)
 
 
 def make_sampler(seed: int, n_existing: int) -> optuna.samplers.TPESampler:
@@ -87,10 +96,11 @@ def make_sampler(seed: int, n_existing: int) -> optuna.samplers.TPESampler:
 
 
 def open_study(name: str, storage, *, seed: int) -> optuna.Study:
-    return optuna.create_study(
-        study_name=name, storage=storage, direction="maximize", load_if_exists=True,
-        sampler=make_sampler(seed, 0),
-        pruner=optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=2))
+    return guarded(getattr(storage, "url", ""), f"create or load study {name!r}",
+                   lambda: optuna.create_study(
+                       study_name=name, storage=storage, direction="maximize",
+                       load_if_exists=True, sampler=make_sampler(seed, 0),
+                       pruner=optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=2)))
 
 
 def fail_stale(study: optuna.Study) -> None:
@@ -117,6 +127,13 @@ class SurplusTrial(Exception):
     """Raised before sampling when the trial would exceed the study's budget."""
 
 
+def _quiet_surplus(record: logging.LogRecord) -> bool:
+    """Optuna logs each caught trial error with a traceback; a surplus trial is no error (and
+    its "Trial N failed with value None." line repeats what the line before it said)."""
+    message = record.getMessage()
+    return "SurplusTrial(" not in message and not message.endswith("failed with value None.")
+
+
 def step(study: optuna.Study, objective, *, n_trials: int, catch: tuple, seed: int = 0) -> str:
     """Run at most one trial: 'done' (N complete), 'busy' (others hold the rest), or 'ran'."""
     fail_stale(study)
@@ -127,6 +144,7 @@ def step(study: optuna.Study, objective, *, n_trials: int, catch: tuple, seed: i
     if complete + running >= n_trials:  # wait: one of those may still fail and need a rerun
         return "busy"
     study.sampler = make_sampler(seed, sum(counts.values()))
+    logging.getLogger("optuna.study._optimize").addFilter(_quiet_surplus)
     study.optimize(objective, n_trials=1, catch=(SurplusTrial, *catch),
                    callbacks=[optuna.study.MaxTrialsCallback(n_trials,
                                                              states=(TrialState.COMPLETE,))])
