@@ -66,7 +66,7 @@ def align_features(features: dict[str, np.ndarray], full: EmotionDataset,
 
 
 def frozen_features(cfg: RunConfig, ds: EmotionDataset, device: torch.device,
-                    backbone=None) -> dict[str, np.ndarray]:
+                    backbone=None, *, progress: bool = True) -> dict[str, np.ndarray]:
     """Pooled frozen-encoder embeddings of every split, from the cache where possible.
 
     Give it the full dataset (`load_full_data`): runs cut train rows to their subsample.
@@ -84,7 +84,8 @@ def frozen_features(cfg: RunConfig, ds: EmotionDataset, device: torch.device,
                 encoder = Encoder(model, pooling=cfg.pooling).to(device)
             tokens = tokenize(texts, tokenizer, cfg.max_length)
             cached = encode_tokens(encoder, tokens, batch_size=cfg.eval_batch_size, device=device,
-                                   amp=cfg.amp, pooled_only=True, desc=f"encode {split}")
+                                   amp=cfg.amp, pooled_only=True, desc=f"encode {split}",
+                                   progress=progress)
             cache.store(key, cached)
         features[split] = cached
     return features

@@ -71,7 +71,8 @@ def run(cfg: RunConfig, *, features=None, on_epoch=None, progress: bool = True,
     ds = full if idx is None else dataclasses.replace(full, train=full.train.subset(idx))
     if cfg.mode == "frozen":
         features = align_features(features if features is not None
-                                  else frozen_features(cfg, full, device), full, idx)
+                                  else frozen_features(cfg, full, device, progress=progress),
+                                  full, idx)
     run_dir = open_run_dir(cfg, ds, device, resume_dir)
     timings["load_data"] = time.perf_counter() - t0
 

@@ -162,3 +162,19 @@ def test_cpu_bf16_is_recorded_and_only_then_changes_the_identity(toy_csv, tiny_e
 def test_quiet_finetune_run_draws_no_progress_bars(toy_csv, tiny_encoder, tmp_path, capsys):
     run(quick_config(toy_csv, tiny_encoder, tmp_path, mode="finetune"), progress=False)
     assert "embed" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", ["run", "grid", "sweep"])
+def test_quiet_means_no_progress_bars_in_frozen_mode(command, toy_csv, tiny_encoder, tmp_path,
+                                                     capsys):
+    """--quiet draws no bar at all, the frozen encoding of an empty cache included."""
+    argv = [command, "--dataset", str(toy_csv), "--mode", "frozen", "--encoder", tiny_encoder,
+            "--epochs", "1", "--quiet", "--output-dir", str(tmp_path / "runs"),
+            "--max-length", "32"]
+    argv += {"run": ["--no-save-model"], "grid": ["--datasets", str(toy_csv), "--seeds", "0",
+                                                  "--losses", "softmax", "--no-save-model"],
+             "sweep": ["--losses", "softmax", "--trials", "1", "--final-seeds", "0",
+                       "--sweep-dir", str(tmp_path / "sweeps")]}[command]
+    assert main(argv) == 0
+    err = capsys.readouterr().err
+    assert "encode" not in err and "\r" not in err and "it/s" not in err and "ex/s" not in err

@@ -99,4 +99,6 @@ def test_killed_worker_loses_no_completed_trial(worker_cmd):
     failed = {t.number for t in _trials(name, "FAIL")}
     assert set(killed) <= failed and not _trials(name, "RUNNING")
     retried = [t for t in _study(name).trials if t.system_attrs.get("failed_trial") in killed]
-    assert retried and retried[0].params == _study(name).trials[killed[0]].params
+    # the retry re-runs what the killed trial had drawn (a trial killed mid-sampling has drawn
+    # only some of its parameters; the retry draws the rest)
+    assert retried and _study(name).trials[killed[0]].params.items() <= retried[0].params.items()

@@ -8,9 +8,7 @@ Frozen-mode embeddings are computed (or read from the cache) once per dataset.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import dataclasses
-import io
 import sys
 from pathlib import Path
 
@@ -36,29 +34,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--losses", default="softmax,proxy_anchor,proxy_nca,triplet,supcon")
     p.add_argument("--seeds", default="0-4", help="e.g. 0-4 or 0,1,2")
     p.add_argument("--tag", action="append", default=[], help="tag stored in each run record")
-
-
-class _NoBars(io.TextIOBase):
-    """stderr without tqdm bars: a bar redraws itself in writes that start with '\\r'."""
-
-    def __init__(self, out):
-        self.out, self.after_bar = out, False
-
-    def write(self, text: str) -> int:
-        bar = text.startswith("\r") or (text == "\n" and self.after_bar)
-        self.after_bar = text.startswith("\r")
-        if not bar:
-            self.out.write(text)
-        return len(text)
-
-    def flush(self) -> None:
-        self.out.flush()
-
-
-def without_bars(quiet: bool = True):
-    """--quiet for code that draws bars without a switch (the frozen-feature encoding);
-    every other line on stderr (warnings, cache notices) still gets through."""
-    return contextlib.redirect_stderr(_NoBars(sys.stderr)) if quiet else contextlib.nullcontext()
 
 
 def completed_identities(output_dir: str) -> set[str]:
@@ -93,9 +68,9 @@ def handle(args: argparse.Namespace) -> int:
     for i, (dataset, loss, seed) in enumerate(todo, 1):
         cfg = dataclasses.replace(base, dataset=dataset, loss=loss, seed=seed)
         if cfg.mode == "frozen" and dataset not in features:
-            with without_bars(args.quiet):
-                features = {dataset: frozen_features(cfg, load_full_data(cfg),
-                                                     resolve_device(cfg.device))}
+            features = {dataset: frozen_features(cfg, load_full_data(cfg),
+                                                 resolve_device(cfg.device),
+                                                 progress=not args.quiet)}
         try:
             out = run(cfg, features=features.get(dataset), progress=not args.quiet)
         except BenchError as exc:

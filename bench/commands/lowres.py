@@ -18,7 +18,6 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.commands.grid import without_bars
 from bench.commands.run import add_run_options, parse_hparams
 from bench.config import RunConfig
 from bench.errors import BenchError, TrainingError, UsageError
@@ -150,8 +149,8 @@ def handle(args: argparse.Namespace) -> int:
                                                shots=None)
                 full = runner.load_data(full_cfg)
                 device = runner.resolve_device(cfg.device)
-                with without_bars(args.quiet):
-                    full_cache = {cfg.seed: (full, runner.frozen_features(full_cfg, full, device))}
+                full_cache = {cfg.seed: (full, runner.frozen_features(
+                    full_cfg, full, device, progress=not args.quiet))}
             full, feats = full_cache[cfg.seed]
             # few-shot runs get the full features: the runner cuts them to its own rows
             features = (feats if cfg.shots is not None

@@ -26,8 +26,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="re-train each best configuration with seeds 0..K-1 (0: skip)")
     p.add_argument("--save-models", action="store_true", help="keep the final runs' models")
     p.add_argument("--seed", type=int, default=0, help="sampler seed and trial training seed")
-    p.add_argument("--epochs", type=int, help="default: 1 (finetune), 15 (frozen)")
-    p.add_argument("--patience", type=int, default=3)
+    p.add_argument("--epochs", type=int, help="most epochs (default: 10 finetune, 40 frozen)")
+    p.add_argument("--patience", type=int, help="default: 2 (finetune), 3 (frozen)")
     p.add_argument("--sweep-dir", default="results/sweeps", help="trial run folders (and sqlite)")
     p.add_argument("--storage", help="Optuna RDB URL, e.g. postgresql://user@host/db "
                                      "(default: sqlite:///SWEEP_DIR/optuna.db)")
@@ -93,7 +93,6 @@ def handle(args: argparse.Namespace) -> int:
 
 
 def _sweep(args: argparse.Namespace, opts) -> int:
-    from bench.commands.grid import without_bars
     from bench.runner import frozen_features, load_data, resolve_device
     from bench.sweep.campaign import Campaign, final_runs, plan_text, search_all
     from bench.sweep.show import study_summary
@@ -109,8 +108,8 @@ def _sweep(args: argparse.Namespace, opts) -> int:
     log(plan_text(c, ds, opts.url))
     features = None
     if base.mode == "frozen":  # encode once; every trial trains only the head
-        with without_bars(args.quiet):
-            features = frozen_features(base.resolved(), ds, resolve_device(base.device))
+        features = frozen_features(base.resolved(), ds, resolve_device(base.device),
+                                   progress=not args.quiet)
     studies = search_all(c, make_storage(opts), features=features, seed=args.seed, log=log)
     for study in studies.values():
         print(study_summary(study), flush=True)
