@@ -25,6 +25,8 @@ if [[ $step == all || $step == finetune ]]; then
     --datasets tweeteval_emotion,dair_emotion,goemotions,goemotions_ekman,goemotions_group
 fi
 if [[ $step == all || $step == report ]]; then
-  python -m bench report --readme results/README.md
   python -m bench plot
+  python -m bench report --runs results/runs --out results/tables --readme results/README.md \
+    --answer README.md
+  python -m bench report --runs results/legacy/runs --out results/legacy/tables --allow-missing
 fi

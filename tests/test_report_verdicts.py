@@ -195,3 +195,32 @@ def test_published_numbers_beside_fair_ones_and_readme_order(tmp_path):
              "#### goemotions · frozen · minilm · full", "## Legacy records",
              "#### dair_emotion · frozen · minilm · full (legacy records)"]
     assert [text.index(s) for s in order] == sorted(text.index(s) for s in order)
+
+
+def test_answer_is_written_from_the_verdict_map(tmp_path):
+    from bench.report.answer import BEGIN, END, update_answer
+
+    tables = tmp_path / "tables"
+    tables.mkdir()
+    head = "dataset,mode,encoder,budget,settings,comparison,other,metric,n,delta_points,p,p_holm,verdict\n"
+    rows = ["a,frozen,m,full,,softmax,softmax,macro_f1,5,3.0,0.001,0.004,win",
+            "b,frozen,m,full,,softmax,softmax,macro_f1,5,-2.0,0.001,0.004,loss",
+            "c,finetune,m,full,,softmax,softmax,macro_f1,3,0.1,0.9,0.9,tie",
+            "d,frozen,m,full,,softmax,softmax,macro_f1,1,5.0,,,not enough seeds",
+            "a,frozen,m,full,epochs=15,softmax,softmax,macro_f1,5,9.0,0.001,0.004,win",
+            "a,frozen,m,full,,softmax,softmax,map_at_r,5,-9.0,0.001,0.004,loss",
+            "a,frozen,m,full,,best other,supcon,macro_f1,5,-1.0,0.001,0.004,loss"]
+    (tables / "verdict_map.csv").write_text(head + "\n".join(rows) + "\n")
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# x\n{BEGIN}\nold\n{END}\nrest\n")
+    update_answer(readme, tables)
+    text = readme.read_text()
+    assert text.startswith("# x\n") and text.endswith(f"{END}\nrest\n") and "old" not in text
+    # variants (settings column) and other comparisons do not count
+    assert "wins 1, loses 1 and ties 1 of the 3 settings" in text
+    assert "a frozen (full, +3.0)" in text and "b frozen (full, -2.0)" in text
+    assert "1 more settings have no verdict" in text
+    assert "(MAP@R) it wins 0, loses 1 and ties 0." in text
+    readme.write_text("no markers")
+    with pytest.raises(Exception, match="needs the two lines"):
+        update_answer(readme, tables)

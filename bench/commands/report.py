@@ -10,8 +10,10 @@ from pathlib import Path
 # The repository's own tables: `.ci/run` rebuilds them with CANONICAL_COMMAND and fails on
 # any difference, so the committed tables always match the committed records.
 CANONICAL_RUNS, CANONICAL_OUT, CANONICAL_README = "results/runs", "results/tables", "results/README.md"
+CANONICAL_ANSWER = "README.md"  # the two sentences under the verdict map on the first screen
 CANONICAL_COMMAND = shlex.join(["python", "-m", "bench", "report", "--runs", CANONICAL_RUNS,
-                                "--out", CANONICAL_OUT, "--readme", CANONICAL_README])
+                                "--out", CANONICAL_OUT, "--readme", CANONICAL_README,
+                                "--answer", CANONICAL_ANSWER])
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -22,6 +24,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "(default: $BENCH_DATA_DIR)")
     p.add_argument("--readme", help="also rewrite the generated section of this README "
                                     "(e.g. results/README.md) with every table")
+    p.add_argument("--answer", help="also rewrite the verdict answer (two sentences from the "
+                                    "verdict map) between its markers in this file (README.md)")
     p.add_argument("--allow-missing", action="store_true",
                    help="write the tables even when inputs are missing or unreadable; every "
                         "affected table says what it left out (default: name them and stop)")
@@ -57,4 +61,9 @@ def handle(args: argparse.Namespace) -> int:
 
         update_readme(args.readme, args.out)
         print(f"updated the generated section of {args.readme}")
+    if getattr(args, "answer", None):
+        from bench.report.answer import update_answer
+
+        update_answer(args.answer, args.out)
+        print(f"updated the verdict answer in {args.answer}")
     return 0
