@@ -145,6 +145,7 @@ def _check_peer_record(tmp_path, hparams: tuple) -> None:
     config = json.loads((run_dir / "config.json").read_text())
     metrics = json.loads((run_dir / "metrics.json").read_text())
     assert config["peer"] is True and config["loss"] == "setfit" and config["lr"] == 2e-5
+    assert config["weight_decay"] == 0.01 and config["peer_options"]["iterations"] == 20
     assert metrics["peer"] is True and metrics["objective"]["name"] == "setfit"
     assert metrics["dataset"]["shots"]["per_class"] == {"joy": 4, "anger": 4, "fear": 4}
     assert metrics["training"]["pairs"] == 2 * 20 * 12  # R = 20 positive + negative per row

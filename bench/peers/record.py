@@ -37,7 +37,8 @@ def peer_config(cfg: RunConfig, opts: setfit.SetFitOptions) -> RunConfig:
     options that differ from SetFit's defaults are its hyperparameters (`loss_hparams`)."""
     return dataclasses.replace(
         cfg, loss="setfit", mode="finetune", lr=opts.lr, batch_size=opts.batch_size,
-        epochs=opts.epochs, warmup_ratio=opts.warmup_ratio, weight_decay=0.0, grad_clip=1.0,
+        epochs=opts.epochs, warmup_ratio=opts.warmup_ratio, weight_decay=opts.weight_decay,
+        grad_clip=1.0,
         loss_hparams=opts.changed(), save_model=False, tags=(*cfg.tags, "peer"))
 
 

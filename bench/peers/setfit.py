@@ -4,7 +4,8 @@ The procedure: (1) fine-tune the sentence encoder on text pairs generated from t
 examples, R iterations (default 20) of one positive pair (same label) and one negative pair
 (different labels) per example, with a cosine-similarity loss (MSE between the cosine of
 the two embeddings and 1 or 0), 1 epoch, lr 2e-5, batch 16 pairs, linear warm-up over 10%
-of the steps then linear decay; (2) fit a logistic regression (scikit-learn defaults) on the
+of the steps then linear decay, weight decay 0.01 (setfit's l2_weight; not on biases and
+LayerNorm weights, as transformers' Trainer), gradient clipping 1.0; (2) fit a logistic regression (scikit-learn defaults) on the
 embeddings of the training texts; predict with it (argmax of its probabilities).
 
 Two backends, both recorded in the run's config:
@@ -51,6 +52,7 @@ class SetFitOptions:
     lr: float = 2e-5
     batch_size: int = 16  # pairs per step
     warmup_ratio: float = 0.1
+    weight_decay: float = 0.01  # setfit's l2_weight, passed to the encoder's AdamW
     backend: str = "setfit"
 
     def __post_init__(self) -> None:
@@ -119,7 +121,10 @@ def train_builtin(texts, labels: np.ndarray, cfg, opts: SetFitOptions, device: t
     batches = [b for _ in range(opts.epochs) for b in np.array_split(
         rng.permutation(len(left)), math.ceil(len(left) / opts.batch_size))]
     params = [p for p in encoder.parameters() if p.requires_grad]
-    opt = torch.optim.AdamW(params, lr=opts.lr, weight_decay=0.0, **adamw_kernel(device))
+    # transformers' Trainer decays matrices only (not biases, not LayerNorm weights)
+    groups = [{"params": [p for p in params if p.ndim >= 2], "weight_decay": opts.weight_decay},
+              {"params": [p for p in params if p.ndim < 2], "weight_decay": 0.0}]
+    opt = torch.optim.AdamW(groups, lr=opts.lr, **adamw_kernel(device))
     sched = torch.optim.lr_scheduler.LambdaLR(opt, _schedule(len(batches), opts.warmup_ratio))
     losses = torch.zeros(len(batches))
     start = time.perf_counter()
@@ -158,6 +163,8 @@ def train_package(texts, labels: np.ndarray, cfg, opts: SetFitOptions, device: t
     except ImportError as exc:
         raise BenchError(f"--backend setfit needs the setfit package ({exc}): "
                          f"{INSTALL_HINT}") from None
+    from transformers.trainer_callback import ProgressCallback
+
     from bench.encoders import resolve_source
 
     model = SetFitModel.from_pretrained(resolve_source(cfg.encoder), device=str(device),
@@ -168,9 +175,13 @@ def train_package(texts, labels: np.ndarray, cfg, opts: SetFitOptions, device: t
         args = TrainingArguments(output_dir=tmp, batch_size=opts.batch_size,
                                  num_epochs=opts.epochs, num_iterations=opts.iterations,
                                  body_learning_rate=opts.lr, warmup_proportion=opts.warmup_ratio,
-                                 seed=cfg.seed, report_to="none", save_strategy="no",
-                                 show_progress_bar=progress)
+                                 l2_weight=opts.weight_decay, seed=cfg.seed, report_to="none",
+                                 save_strategy="no", show_progress_bar=progress,
+                                 logging_strategy="steps" if progress else "no",
+                                 logging_first_step=progress)
         trainer = Trainer(model=model, args=args, train_dataset=data)
+        if not progress:  # --quiet: the step bar is a callback the trainer made at init
+            trainer.st_trainer.remove_callback(ProgressCallback)
         start = time.perf_counter()
         trainer.train()  # pair fine-tuning, then the logistic regression
         seconds = time.perf_counter() - start
