@@ -11,7 +11,7 @@ import functools
 from pathlib import Path
 
 import losses
-from bench.commands.run import add_run_options
+from bench.commands.run import add_run_options, one_shots
 from bench.config import RunConfig
 from bench.errors import BenchError
 
@@ -57,7 +57,8 @@ def base_config(args: argparse.Namespace, loss: str) -> RunConfig:
             loss=loss, dataset=args.dataset, mode=args.mode, encoder=args.encoder,
             pooling=args.pooling, max_length=args.max_length, epochs=args.epochs,
             patience=args.patience, seed=args.seed, max_train=args.max_train,
-            train_fraction=args.train_fraction, data_dir=args.data_dir,
+            train_fraction=args.train_fraction, shots=one_shots(args.shots),
+            data_dir=args.data_dir,
             text_column=args.text_column, label_column=args.label_column,
             label_sep=args.label_sep, dev_file=args.dev_file, test_file=args.test_file,
             label_columns=args.label_columns, ignore_columns=args.ignore_columns,
