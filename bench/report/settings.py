@@ -74,11 +74,10 @@ def settings_of(config: dict) -> Settings:
 
 
 def still_rising(config: dict, metrics: dict) -> bool:
-    """A fine-tune run whose dev macro-F1 peaked at its last epoch without early stopping:
-    more epochs would likely have helped, so its cell is "not converged". Frozen runs (many
-    cheap epochs, early stopping) are not judged; a fine-tune record without a training
-    curve cannot show it converged."""
-    if config.get("mode") != "finetune" or config.get("peer"):  # peers: a fixed procedure
+    """A run whose dev macro-F1 peaked at its last epoch without early stopping: more
+    epochs would likely have helped, so its cell is "not converged". Fine-tune and frozen
+    alike; a record without a training curve cannot show it converged."""
+    if config.get("peer"):  # peers: a fixed published procedure
         return False
     training = metrics.get("training") or {}
     curve = training.get("curve") or []
