@@ -44,7 +44,7 @@ def record(root: Path, dataset: str, loss: str, seed: int, f1: float, *, tag: st
 
 def curve(best: int, last: int, stopped: bool) -> dict:
     return {"best_epoch": best, "stopped_early": stopped,
-            "curve": [{"epoch": e, "dev_macro_f1": 0.5} for e in range(1, last + 1)]}
+            "curve": [{"epoch": e, "dev_macro_f1": 0.1 * e} for e in range(1, last + 1)]}
 
 
 def known_tree(root: Path) -> Path:
@@ -224,3 +224,19 @@ def test_answer_is_written_from_the_verdict_map(tmp_path):
     readme.write_text("no markers")
     with pytest.raises(Exception, match="needs the two lines"):
         update_answer(readme, tables)
+
+
+@pytest.mark.parametrize("devs, stopped, rising", [
+    ([0.50, 0.60, 0.70], False, True),      # +10 points at the last epoch
+    ([0.70, 0.72, 0.725], False, False),    # +0.5 points: one more epoch adds under a point
+    ([0.70, 0.72, 0.71], False, False),     # best before the last epoch
+    ([0.50, 0.60, 0.70], True, False),      # stopped early
+    ([0.50], False, True),                  # one epoch shows nothing
+])
+def test_still_rising_is_a_gain_of_a_point_at_the_last_epoch(devs, stopped, rising):
+    from bench.report.settings import still_rising
+
+    curve = [{"epoch": e, "dev_macro_f1": d} for e, d in enumerate(devs, 1)]
+    best = 1 + max(range(len(devs)), key=devs.__getitem__)
+    training = {"best_epoch": best, "stopped_early": stopped, "curve": curve}
+    assert still_rising({"mode": "finetune"}, {"training": training}) is rising

@@ -73,15 +73,23 @@ def settings_of(config: dict) -> Settings:
     return Settings(run, objective, legacy)
 
 
+# Converged: the last epoch gained less than this over every earlier epoch (1 point of dev
+# macro-F1, the rule of issue 12: one more epoch would add less than a point).
+CONVERGED_GAIN = 0.01
+
+
 def still_rising(config: dict, metrics: dict) -> bool:
-    """A run whose dev macro-F1 peaked at its last epoch without early stopping: more
-    epochs would likely have helped, so its cell is "not converged". Fine-tune and frozen
-    alike; a record without a training curve cannot show it converged."""
+    """A run whose dev macro-F1 peaked at its last epoch without early stopping, by at
+    least CONVERGED_GAIN over its earlier epochs: more epochs would likely have helped, so
+    its cell is "not converged". Fine-tune and frozen alike; a record without a training
+    curve (or with one epoch) cannot show it converged."""
     if config.get("peer"):  # peers: a fixed published procedure
         return False
     training = metrics.get("training") or {}
     curve = training.get("curve") or []
     if not curve or training.get("best_epoch") is None:
         return True
-    return int(training["best_epoch"]) >= int(curve[-1]["epoch"]) and not training.get(
-        "stopped_early", False)
+    if training.get("stopped_early") or int(training["best_epoch"]) < int(curve[-1]["epoch"]):
+        return False
+    earlier = [c["dev_macro_f1"] for c in curve[:-1]]
+    return not earlier or curve[-1]["dev_macro_f1"] - max(earlier) >= CONVERGED_GAIN

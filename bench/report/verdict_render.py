@@ -26,7 +26,8 @@ def fairness_text() -> str:
             "learning rate (legacy records are in the legacy tables only); a cell compares "
             "rows with the same run-level settings (in +sweep settings, the tuned rows); "
             "\"not converged\": a run of either side had its best dev macro-F1 at its "
-            f"last epoch without stopping early, so no verdict; \"{FEW}\": fewer than 2 "
+            f"last epoch without stopping early, 1 point or more above its earlier epochs, so "
+            f"no verdict; \"{FEW}\": fewer than 2 "
             "common seeds, shown, not tested. Best other: the other objective with the highest "
             "mean of that metric among the converged rows of the same settings.")
 

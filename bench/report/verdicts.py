@@ -9,7 +9,7 @@ macro-F1 and MAP@R. Each cell: mean difference over the common seeds (points), a
 t-test, Holm–Bonferroni over every test of the map (the family; a test that appears in
 both columns, when softmax is the best other, counts once); win / loss when the corrected
 p < 0.05, tie otherwise. Cells without a verdict say why: "not converged" (a fine-tune run
-of either side still improved at its last epoch), "not enough seeds" (< 2 common seeds),
+of either side still improved by a point or more at its last epoch), "not enough seeds" (< 2 common seeds),
 "no comparison" (no converged other objective).
 """
 
