@@ -218,7 +218,7 @@ def test_answer_is_written_from_the_verdict_map(tmp_path):
     assert text.startswith("# x\n") and text.endswith(f"{END}\nrest\n") and "old" not in text
     # variants (settings column) and other comparisons do not count
     assert "wins 1, loses 1 and ties 1 of the 3 settings" in text
-    assert "a frozen (full, +3.0)" in text and "b frozen (full, -2.0)" in text
+    assert "wins in a frozen (full, +3.0) and loses in b frozen (full, -2.0)" in text
     assert "1 more settings have no verdict" in text
     assert "(MAP@R) it wins 0, loses 1 and ties 0." in text
     readme.write_text("no markers")

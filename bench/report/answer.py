@@ -33,7 +33,7 @@ def _tally(rows: list[dict]) -> str:
 def _where(rows: list[dict], verdict: str) -> str:
     names = [f"{r['dataset']} {r['mode']} ({r['budget']}, {float(r['delta_points']):+.1f})"
              for r in rows if r["verdict"] == verdict]
-    return ", ".join(names) if names else "nowhere"
+    return f"in {', '.join(names)}" if names else "nowhere"
 
 
 def answer_text(tables_dir: str | Path) -> str:
@@ -44,8 +44,8 @@ def answer_text(tables_dir: str | Path) -> str:
     pending = len(f1) - len(decided)
     return (f"Against softmax with the same head learning rate, proxy-anchor {_tally(decided)} "
             f"of the {len(decided)} settings that have a verdict in test macro-F1 (paired "
-            f"t-test over seeds, Holm–Bonferroni over the whole map); it wins in "
-            f"{_where(decided, 'win')} and loses in {_where(decided, 'loss')} (points), and "
+            f"t-test over seeds, Holm–Bonferroni over the whole map); it wins "
+            f"{_where(decided, 'win')} and loses {_where(decided, 'loss')} (points), and "
             f"{pending} more settings have no verdict yet (fewer than two seeds or not "
             f"converged). In embedding quality (MAP@R) it "
             f"{_tally([r for r in mapr if r['verdict'] in DECIDED])}.")

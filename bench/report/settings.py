@@ -17,8 +17,11 @@ import json
 from dataclasses import dataclass
 
 # Options that never change a result, or are part of the table's own setting (dataset,
-# mode, encoder, training data), or only say how to read a data file.
+# mode, encoder, training data), or only say how to read a data file. `amp` (mixed precision
+# on CUDA) is the device's arithmetic, like `device`: a no-op on CPU, and campaign v2 runs
+# `--no-amp` so that CPU and GPU records share their cells.
 NOT_SETTINGS = ("seed", "output_dir", "run_id", "save_model", "save_test_embeddings", "device",
+                "amp",
                 "tags", "data_dir", "identity", "score_test", "loss", "dataset", "mode",
                 "encoder", "max_train", "train_fraction", "shots", "loss_hparams", "text_column",
                 "label_column", "label_sep")
