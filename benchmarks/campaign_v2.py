@@ -121,8 +121,13 @@ def main() -> int:
                 cmd += ["--dataset", cell[0], "--loss", cell[1], "--seed", str(cell[2]),
                         *FLAGS, "--output-dir", str(out)]
             log = out / f".log-{cell[0]}-{cell[1]}-s{cell[2]}.txt"
+            # a driver started in the background (nohup ... &) has SIGINT ignored, and its
+            # children would inherit that: restore it, so the deadline can interrupt them
             running[subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log.open("w"),
-                                     stderr=subprocess.STDOUT)] = (cell, time.monotonic(), log)
+                                     stderr=subprocess.STDOUT,
+                                     preexec_fn=lambda: signal.signal(signal.SIGINT,
+                                                                      signal.SIG_DFL))
+                    ] = (cell, time.monotonic(), log)
         if not running and todo:  # nothing fits before the deadline
             print(f"deadline: {len(todo)} cells left for the next lease", flush=True)
             break
