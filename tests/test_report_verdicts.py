@@ -219,7 +219,7 @@ def test_answer_is_written_from_the_verdict_map(tmp_path):
     # variants (settings column) and other comparisons do not count
     assert "wins 1, loses 1 and ties 1 of the 3 settings" in text
     assert "wins in a frozen (full, +3.0) and loses in b frozen (full, -2.0)" in text
-    assert "1 more settings have no verdict" in text
+    assert "1 more setting has no verdict" in text
     assert "(MAP@R) it wins 0, loses 1 and ties 0." in text
     readme.write_text("no markers")
     with pytest.raises(Exception, match="needs the two lines"):

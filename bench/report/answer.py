@@ -46,8 +46,8 @@ def answer_text(tables_dir: str | Path) -> str:
             f"of the {len(decided)} settings that have a verdict in test macro-F1 (paired "
             f"t-test over seeds, Holm–Bonferroni over the whole map); it wins "
             f"{_where(decided, 'win')} and loses {_where(decided, 'loss')} (points), and "
-            f"{pending} more settings have no verdict yet (fewer than two seeds or not "
-            f"converged). In embedding quality (MAP@R) it "
+            f"{pending} more {'setting has' if pending == 1 else 'settings have'} no verdict "
+            f"yet (fewer than two seeds or not converged). In embedding quality (MAP@R) it "
             f"{_tally([r for r in mapr if r['verdict'] in DECIDED])}.")
 
 
