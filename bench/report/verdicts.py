@@ -16,6 +16,7 @@ of either side still improved by a point or more at its last epoch), "not enough
 from __future__ import annotations
 
 import math
+from collections.abc import Hashable
 from dataclasses import dataclass
 
 from bench.report.settings import label
@@ -100,27 +101,22 @@ def verdict_map(tables: list[Table], challenger: str = CHALLENGER) -> VerdictMap
             if not why:
                 key = (t.name, row.settings, other.loss, other.settings, metric)
                 tests[key] = paired(row.by_seed(metric), other.by_seed(metric))
-    family = [k for k, v in tests.items() if v.p is not None]
-    adjusted = dict(zip(family, holm([tests[k].p for k in family]), strict=True))
+    adjusted = holm_family(tests)
     out = []
     for t, row, plan in planned:
         cells = {}
         for (comparison, metric), (other, why) in plan.items():
-            name = _other_name(t, other)
             if why:  # no test: the difference is still shown, for the reader
                 test = (paired(row.by_seed(metric), other.by_seed(metric), test=False)
                         if other else None)
-                cells[(comparison, metric)] = Cell(name, test.n if test else 0,
-                                                   100 * test.delta if test else math.nan,
-                                                   None, None, why)
+                cells[(comparison, metric)] = judge(_other_name(t, other), test, None, why)
                 continue
             key = (t.name, row.settings, other.loss, other.settings, metric)
-            test, p_holm = tests[key], adjusted.get(key)
-            cells[(comparison, metric)] = Cell(name, test.n, 100 * test.delta, test.p, p_holm,
-                                               _verdict(test, p_holm))
+            cells[(comparison, metric)] = judge(_other_name(t, other), tests[key],
+                                                adjusted.get(key))
         swept_alone = t.swept and sum(r.loss == challenger for r in t.rows) == 1
         out.append(MapRow(t.setting, "" if swept_alone else row.settings.label, cells))
-    return VerdictMap(tuple(out), len(family))
+    return VerdictMap(tuple(out), len(adjusted))
 
 
 def _other_name(table: Table, other: Row | None) -> str:
@@ -130,6 +126,23 @@ def _other_name(table: Table, other: Row | None) -> str:
         return ""
     own = "" if table.swept else label(other.settings.objective)
     return other.loss + (f" · {own}" if own else "")
+
+
+def holm_family(tests: dict[Hashable, Paired]) -> dict[Hashable, float]:
+    """Holm–Bonferroni-corrected p of every test that has a p-value; those tests are the
+    family (fewer than 2 common seeds or no variance: no p, not counted)."""
+    family = [k for k, v in tests.items() if v.p is not None]
+    return dict(zip(family, holm([tests[k].p for k in family]), strict=True))
+
+
+def judge(other: str, test: Paired | None, p_holm: float | None, why: str = "") -> Cell:
+    """The cell of `test` (a − other, shown in points); `why`: the reason it has no verdict
+    (the difference is still shown); test None: nothing to compare with."""
+    if test is None:
+        return Cell(other, 0, math.nan, None, None, why)
+    if why:
+        return Cell(other, test.n, 100 * test.delta, None, None, why)
+    return Cell(other, test.n, 100 * test.delta, test.p, p_holm, _verdict(test, p_holm))
 
 
 def _verdict(test: Paired, p_holm: float | None) -> str:
