@@ -89,3 +89,31 @@ def is_complete(run_dir: Path) -> bool:
         return read_json(run_dir / "status.json").get("status") == "complete"
     except RunFolderError:
         return False
+
+
+def scan_runs(*folders: str | Path, recursive: bool = False
+              ) -> tuple[dict[str, Path], dict[str, Path]]:
+    """(identity -> complete run folder, identity -> unfinished folder with a checkpoint).
+
+    Looks at the run folders directly below each folder (every level with `recursive`); the
+    first folder in name order wins. A folder whose config.json is missing, damaged or has no
+    identity (a model's own config.json, say) is no match, never an error: one broken folder
+    must not stop a campaign that resumes around it.
+    """
+    done: dict[str, Path] = {}
+    partial: dict[str, Path] = {}
+    for folder in folders:
+        configs = Path(folder).rglob("config.json") if recursive else Path(folder).glob(
+            "*/config.json")
+        for config in sorted(configs):
+            try:
+                ident = read_json(config).get("identity")
+            except RunFolderError:
+                continue
+            if not isinstance(ident, str):
+                continue
+            if is_complete(config.parent):
+                done.setdefault(ident, config.parent)
+            elif (config.parent / "checkpoint").is_dir():
+                partial.setdefault(ident, config.parent)
+    return done, partial

@@ -26,7 +26,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.config import RunConfig  # noqa: E402
-from bench.records import is_complete, read_json  # noqa: E402
+from bench.records import scan_runs  # noqa: E402
 
 DATASETS = ("tweeteval_emotion", "dair_emotion", "goemotions", "goemotions_ekman",
             "goemotions_group")
@@ -42,19 +42,6 @@ def identity(dataset: str, loss: str, seed: int) -> str:
                      save_model=False).identity_hash()
 
 
-def scan(folders: list[Path]) -> tuple[set[str], dict[str, Path]]:
-    """(identities of complete runs, identity -> resumable unfinished run folder)."""
-    done, partial = set(), {}
-    for folder in folders:
-        for cfg in sorted(folder.glob("*/config.json")):
-            ident = read_json(cfg).get("identity")
-            if is_complete(cfg.parent):
-                done.add(ident)
-            elif (cfg.parent / "checkpoint").is_dir():
-                partial[ident] = cfg.parent
-    return done, partial
-
-
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--datasets", default=",".join(DATASETS))
@@ -68,7 +55,7 @@ def main() -> int:
     args = p.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    done, partial = scan([out, *map(Path, args.also)])
+    done, partial = scan_runs(out, *args.also)
     # seed-major order: every objective gets seed 0 before any gets seed 1
     cells = [(d, loss, s) for d in args.datasets.split(",") for s in range(args.seeds)
              for loss in args.losses.split(",")]

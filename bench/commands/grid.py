@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
-from pathlib import Path
 
 from bench.commands.run import add_arguments as add_run_arguments
 from bench.commands.run import config_from_args
@@ -37,16 +36,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def completed_identities(output_dir: str) -> set[str]:
-    from bench.records import is_complete, read_json
+    from bench.records import scan_runs
 
-    found = set()
-    for cfg_path in Path(output_dir).glob("*/config.json"):
-        if is_complete(cfg_path.parent):
-            try:
-                found.add(read_json(cfg_path).get("identity"))
-            except BenchError:
-                continue
-    return found
+    return set(scan_runs(output_dir)[0])
 
 
 def handle(args: argparse.Namespace) -> int:

@@ -21,7 +21,7 @@ import numpy as np
 from bench.commands.run import add_run_options, parse_hparams
 from bench.config import RunConfig
 from bench.errors import BenchError, TrainingError, UsageError
-from bench.records import is_complete, read_json
+from bench.records import scan_runs
 
 DEFAULT_FRACTIONS = "0.01,0.05,0.1,0.25,1.0"
 
@@ -74,15 +74,8 @@ def plan(base: RunConfig, *, fractions=(), losses, seeds: int, shots=()) -> list
 
 
 def done_identities(output_dir: str | Path) -> set[str]:
-    """Identities of complete runs under `output_dir` (unreadable records are ignored)."""
-    found = set()
-    for config in Path(output_dir).rglob("config.json"):
-        if is_complete(config.parent):
-            try:
-                found.add(read_json(config)["identity"])
-            except (BenchError, KeyError, TypeError):
-                continue
-    return found
+    """Identities of complete runs anywhere under `output_dir` (unreadable records ignored)."""
+    return set(scan_runs(output_dir, recursive=True)[0])
 
 
 def train_rows(full, fraction: float, seed: int) -> np.ndarray:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from bench import cache
 from bench.config import RunConfig
-from bench.records import is_complete, read_json
+from bench.records import scan_runs
 from bench.sweep import space
 from bench.sweep.study import open_study, slug, step, study_name
 from bench.sweep.trial import TRIAL_ERRORS, make_objective
@@ -86,13 +86,7 @@ def search_all(c: Campaign, storage, *, features=None, seed: int = 0, log=print)
 
 
 def find_complete(output_dir: str | Path, identity: str) -> Path | None:
-    for config in sorted(Path(output_dir).glob("*/config.json")):
-        try:
-            if read_json(config).get("identity") == identity and is_complete(config.parent):
-                return config.parent
-        except Exception:  # noqa: BLE001 - a damaged folder is simply not a match
-            continue
-    return None
+    return scan_runs(output_dir)[0].get(identity)
 
 
 def final_runs(c: Campaign, studies: dict, *, log=print) -> list[Path]:
