@@ -32,7 +32,7 @@ LATER_OPTIONS: dict[str, Any] = {"cpu_bf16": False, "head_lr_multiplier": PER_OB
 # Few-shot (--shots) fine-tune runs: at least this many optimisation steps, reached by passing
 # over the small training set several times per epoch (dev evaluation and early stopping stay
 # per epoch); 10 epochs of one pass would be 20 steps at 8 shots x 6 classes. Measured on
-# dair_emotion, proxy-anchor, seed 0 (dev macro-F1 per epoch; results/fewshot/curves.md):
+# dair_emotion, proxy-anchor, seed 0 (dev macro-F1 per epoch: results/tables/curves.md):
 # with 200 steps, 8 shots peaked at step 80 (0.326) and stopped early, but 64 shots was
 # still rising at its last epoch (0.591 at step 240); with 480 steps, 64 shots peaked at
 # step 384 (0.641) and then fell, i.e. trained to convergence.

@@ -1,5 +1,5 @@
 """`bench report` end to end: run records -> tables, summary, verdict map, objectives against
-peers, published numbers, relations, index.
+peers, dev curves of the fine-tune cells, published numbers, relations, index.
 
 Every output is a pure function of the run records and the command line (sorted order,
 fixed float formatting, no timestamps), so regenerating gives byte-identical files.
@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bench.io import atomic_write_text
-from bench.report import peers, published, render
+from bench.report import curves, peers, published, render
 from bench.report import relations as rel
 from bench.report import verdict_render as vr
 from bench.report.cells import group_cells
@@ -61,6 +61,7 @@ def index_markdown(tables: list[Table], command: str, *, incomplete: str = "") -
              f"- [Verdict map]({VERDICT_MAP}.md) ([LaTeX]({VERDICT_MAP}.tex), "
              f"[CSV]({VERDICT_MAP}.csv))",
              f"- [{peers.TITLE}]({peers.PEERS}.md) ([CSV]({peers.PEERS}.csv))",
+             f"- [{curves.TITLE}]({curves.CURVES}.md) ([CSV]({curves.CURVES}.csv))",
              f"- [Our numbers beside published ones]({PUBLISHED}.md)",
              "- [Emotion relationships in the class vectors](relations.md)", ""]
     for legacy in (False, True):
@@ -114,6 +115,10 @@ def write_report(runs_root: str, out: str, *, command: str, data_dir: str | None
     ptable = peers.peer_table(tables)  # always written: index.md links it
     files[f"{peers.PEERS}.md"] = peers.markdown(ptable, command, incomplete=gap(peers.PEERS))
     files[f"{peers.PEERS}.csv"] = peers.csv(ptable)
+    sections = curves.curve_sections(tables)  # always written: index.md links it
+    files[f"{curves.CURVES}.md"] = curves.markdown(sections, command,
+                                                   incomplete=gap(curves.CURVES))
+    files[f"{curves.CURVES}.csv"] = curves.csv(sections)
     files[f"{PUBLISHED}.md"] = published.markdown(tables, command)
     files[f"{PUBLISHED}.csv"] = published.csv(tables)
     rows = rel.relations(cells, cooccurrence)

@@ -92,7 +92,11 @@ def still_rising(config: dict, metrics: dict) -> bool:
     curve = training.get("curve") or []
     if not curve or training.get("best_epoch") is None:
         return True
-    if training.get("stopped_early") or int(training["best_epoch"]) < int(curve[-1]["epoch"]):
+    try:
+        dev = [float(c["dev_macro_f1"]) for c in curve]
+        best, last = int(training["best_epoch"]), int(curve[-1]["epoch"])
+    except (KeyError, TypeError, ValueError):
+        return True  # a damaged curve cannot show it either (and must not stop the report)
+    if training.get("stopped_early") or best < last:
         return False
-    earlier = [c["dev_macro_f1"] for c in curve[:-1]]
-    return not earlier or curve[-1]["dev_macro_f1"] - max(earlier) >= CONVERGED_GAIN
+    return len(dev) < 2 or dev[-1] - max(dev[:-1]) >= CONVERGED_GAIN
