@@ -129,15 +129,20 @@ def check_output(cfg: RunConfig) -> None:
                          f"{out / run_id}), but got {run_id=}, which exists")
 
 
-def validate_run_config(cfg: RunConfig, *, names: Mapping[str, str] | None = None) -> None:
-    """Every check a run's options need; raises UsageError on the first failure."""
+def validate_run_level(cfg: RunConfig, *, names: Mapping[str, str] | None = None) -> None:
+    """Every check but the objective's (a peer such as SetFit is not a registered one)."""
     check_numbers(cfg, names)
     for field in ("shots", "min_steps"):  # few-shot options, where this RunConfig has them
         check_count(option(field, names), field, getattr(cfg, field, None), 1)
     check_device(cfg.device)
     check_encoder(cfg.encoder, max_length=cfg.max_length)
     check_data(cfg, names)
+    check_output(cfg)
+
+
+def validate_run_config(cfg: RunConfig, *, names: Mapping[str, str] | None = None) -> None:
+    """Every check a run's options need; raises UsageError on the first failure."""
+    validate_run_level(cfg, names=names)
     run_level = {k: v for k, v in cfg.objective_hparams().items() if k not in cfg.loss_hparams}
     check_objective(cfg.loss, cfg.loss_hparams, run_level=run_level, kinds=label_kinds(cfg),
                     opt=option("loss", names))
-    check_output(cfg)

@@ -11,7 +11,7 @@ import losses
 from bench.checks import check_count, check_device, check_encoder, check_readable, exists, option
 from bench.config import RunConfig
 from bench.errors import UsageError
-from bench.validate import check_objective, validate_run_config
+from bench.validate import check_objective, validate_run_config, validate_run_level
 
 
 def validate_model_options(args: argparse.Namespace) -> None:
@@ -72,3 +72,18 @@ def validate_grid(configs: list[RunConfig]) -> None:
                          f"but got {len(configs)}")
     for cfg in configs:
         validate_run_config(cfg, names=GRID_NAMES)
+
+
+def validate_peer(cfg: RunConfig, backend: str) -> None:
+    """`bench peer`: the run-level options as `bench run` checks them, and that the chosen
+    backend imports, before any data is read or model loaded (a missing package would
+    otherwise surface only after the dataset and the encoder had been loaded)."""
+    import importlib.util
+
+    from bench.peers.setfit import INSTALL_HINT
+
+    validate_run_level(cfg)
+    missing = [m for m in ("setfit", "datasets") if importlib.util.find_spec(m) is None]
+    if backend == "setfit" and missing:
+        raise UsageError(f"--backend setfit needs the packages {missing}, which are not "
+                         f"installed: {INSTALL_HINT}")

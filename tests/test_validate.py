@@ -214,3 +214,26 @@ def test_runconfig_errors_are_spelled_as_options():
     assert str(usage_error(info.value)).startswith("--train-fraction must be in (0, 1]")
     names = {"train_fraction": "--fractions"}
     assert str(usage_error(info.value, names)).startswith("--fractions must be")
+
+
+@pytest.mark.parametrize("option,value", [("--seed", "-1"), ("--max-train", "0"),
+                                          ("--device", "cuda:x"), ("--max-length", "0"),
+                                          ("--dataset", "no_such_set"), ("--run-id", "a/b")])
+def test_peer_fails_fast(option, value, toy_csv, tmp_path, capsys, no_work):
+    out = tmp_path / "runs"
+    argv = ["peer", "setfit", "--backend", "builtin", "--dataset", str(toy_csv),
+            "--output-dir", str(out), option, value]
+    fails_fast(argv, option, capsys, no_work, out)
+
+
+def test_peer_without_the_setfit_package_fails_fast(toy_csv, tmp_path, capsys, no_work,
+                                                    monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "setfit" else real(name, *a))
+    out = tmp_path / "runs"
+    err = fails_fast(["peer", "setfit", "--dataset", str(toy_csv), "--output-dir", str(out)],
+                     "--backend", capsys, no_work, out)
+    assert "['setfit']" in err and "pip install '.[peers]'" in err

@@ -47,8 +47,10 @@ def configs(args: argparse.Namespace):
             device=args.device, amp=not args.no_amp, cpu_bf16=args.cpu_bf16,
             trust_remote_code=args.trust_remote_code, output_dir=args.output_dir,
             run_id=args.run_id)
-    except ValueError as exc:
-        raise BenchError(str(exc)) from None
+    except ValueError as exc:  # RunConfig's 'max_length must be ...' as '--max-length must ...'
+        from bench.checks import usage_error
+
+        raise usage_error(exc) from None
     return cfg, opts, peer_config(cfg, opts)
 
 
@@ -56,8 +58,10 @@ def handle(args: argparse.Namespace) -> int:
     from bench.commands.grid import completed_identities
     from bench.commands.run import summary_table
     from bench.peers.record import run_setfit
+    from bench.validate_commands import validate_peer
 
     cfg, opts, stated = configs(args)
+    validate_peer(cfg, opts.backend)
     if stated.identity_hash() in completed_identities(cfg.output_dir):
         print(f"peer {args.peer}: a complete record of this configuration is already in "
               f"{cfg.output_dir}; nothing to do")
