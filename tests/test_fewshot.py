@@ -14,7 +14,7 @@ from bench.cli import main
 from bench.config import FEW_SHOT_MIN_STEPS, RunConfig
 from bench.data.shots import GREEDY_RULE, NO_LABEL, SINGLE_RULE, shots_index
 from bench.errors import DataError
-from bench.peers.setfit import contrastive_pairs
+from bench.peers.setfit_builtin import contrastive_pairs
 from bench.train import passes_per_epoch
 from tests.helpers import write_csv
 

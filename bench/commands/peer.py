@@ -23,7 +23,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "training example each (SetFit's num_iterations)")
     p.add_argument("--backend", choices=("setfit", "builtin"), default="setfit",
                    help="setfit: the setfit package (pip install '.[peers]'); builtin: this "
-                        "suite's implementation of the same procedure (bench/peers/setfit.py)")
+                        "suite's implementation of the same procedure "
+                        "(bench/peers/setfit_builtin.py)")
     p.add_argument("--run-id", help="name of the run folder (default: generated, unique)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
 
