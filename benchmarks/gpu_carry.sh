@@ -6,6 +6,8 @@
 #   .devdata/data.tgz              every dataset under $BENCH_DATA_DIR, gzipped (13 MB -> ~4)
 #   .whl                           the installed pytorch-metric-learning, as a wheel
 # Then: run(command="bash benchmarks/gpu_campaign.sh", carry=[".devmodel", ".devdata", ".whl"]).
+# SWEEP=1 (for benchmarks/gpu_sweep.sh) adds optuna and what it needs (built for the device's
+# Python 3.12) and carries only the tweeteval_emotion data, to stay under the limit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${BENCH_DATA_DIR:?set BENCH_DATA_DIR to the folder with the datasets}"
@@ -30,9 +32,18 @@ for f in (src / "model").iterdir():
     elif f.suffix in (".json", ".txt"):
         shutil.copy(f, dst / "model" / f.name)
 PY
-tar czf .devdata/data.tgz -C "$BENCH_DATA_DIR" .
-version=$(python -c "from importlib.metadata import version; print(version('pytorch-metric-learning'))")
-python -m pip download -q --no-deps -d .whl "pytorch-metric-learning==$version"
+version() { python -c "from importlib.metadata import version; print(version('$1'))"; }
+python -m pip download -q --no-deps -d .whl "pytorch-metric-learning==$(version pytorch-metric-learning)"
+if [[ ${SWEEP:-0} == 1 ]]; then
+  tar czf .devdata/data.tgz -C "$BENCH_DATA_DIR" SOURCES.md tweeteval_emotion
+  for p in optuna alembic mako colorlog sqlalchemy; do  # markupsafe, tqdm, pyyaml: in the image
+    python -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 \
+      --implementation cp --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 \
+      --platform manylinux2014_x86_64 -d .whl "$p==$(version "$p")"
+  done
+else
+  tar czf .devdata/data.tgz -C "$BENCH_DATA_DIR" .
+fi
 tracked=$(git ls-files -z | xargs -0 du -cb 2>/dev/null | tail -1 | cut -f1)
 carried=$(du -cb .devmodel .devdata .whl | tail -1 | cut -f1)
 echo "carry: $((carried / 1048576)) MiB + tracked tree $((tracked / 1048576)) MiB (limit 64 MiB)"

@@ -24,6 +24,13 @@ if [[ $step == all || $step == finetune ]]; then
   python benchmarks/campaign_v2.py --out "$OUT" \
     --datasets tweeteval_emotion,dair_emotion,goemotions,goemotions_ekman,goemotions_group
 fi
+if [[ $step == all || $step == sweep ]]; then
+  # 3. Fine-tune sweep on tweeteval_emotion: every objective 8 completed trials (encoder lr,
+  #    head lr, the objective's own hyperparameters; median pruning per epoch), then each best
+  #    configuration re-trained with 5 seeds (on a GPU: benchmarks/gpu_sweep.sh, same study).
+  python -m bench sweep --mode finetune --dataset tweeteval_emotion --trials 8 --final-seeds 5 \
+    --no-amp --quiet --sweep-dir results/sweeps --output-dir "$OUT"
+fi
 if [[ $step == all || $step == report ]]; then
   python -m bench plot
   python -m bench report --runs results/runs --out results/tables --readme results/README.md \
