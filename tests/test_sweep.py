@@ -160,3 +160,22 @@ def test_trials_never_score_test(tmp_path, tiny_encoder):
     for path in records:
         assert json.loads(path.read_text())["test"] is None
         assert not (path.parent / "test_predictions.npz").exists()
+
+
+def test_optuna_trial_log_filter_keeps_real_errors_only():
+    import logging
+
+    from bench.sweep.study import _quiet_surplus
+
+    def record(msg: str) -> logging.LogRecord:
+        return logging.LogRecord("optuna.study._optimize", logging.WARNING, __file__, 1, msg,
+                                 None, None)
+
+    params = "{'lr': 3e-05}"
+    assert not _quiet_surplus(record(f"Trial 0 failed with parameters: {params} because of the "
+                                     "following error: KeyboardInterrupt()."))
+    assert not _quiet_surplus(record(f"Trial 1 failed with parameters: {params} because of the "
+                                     "following error: SurplusTrial('surplus')."))
+    assert not _quiet_surplus(record("Trial 1 failed with value None."))
+    assert _quiet_surplus(record(f"Trial 2 failed with parameters: {params} because of the "
+                                 "following error: TrainingError('loss is nan')."))

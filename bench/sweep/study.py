@@ -129,9 +129,11 @@ class SurplusTrial(Exception):
 
 def _quiet_surplus(record: logging.LogRecord) -> bool:
     """Optuna logs each caught trial error with a traceback; a surplus trial is no error (and
-    its "Trial N failed with value None." line repeats what the line before it said)."""
+    its "Trial N failed with value None." line repeats what the line before it said), and an
+    interrupted one (Ctrl-C, a deadline's SIGINT) is said in one line by the CLI instead."""
     message = record.getMessage()
-    return "SurplusTrial(" not in message and not message.endswith("failed with value None.")
+    return ("SurplusTrial(" not in message and "KeyboardInterrupt(" not in message
+            and not message.endswith("failed with value None."))
 
 
 def step(study: optuna.Study, objective, *, n_trials: int, catch: tuple, seed: int = 0) -> str:
