@@ -24,10 +24,12 @@ def train_package(texts, labels: np.ndarray, cfg, opts: SetFitOptions, device: t
     except ImportError as exc:
         raise BenchError(f"--backend setfit needs the setfit package ({exc}): "
                          f"{INSTALL_HINT}") from None
-    from transformers.trainer_callback import ProgressCallback
+    from transformers.trainer_callback import PrinterCallback, ProgressCallback
 
     from bench.encoders import resolve_source
 
+    if not progress:
+        _silence()
     model = SetFitModel.from_pretrained(resolve_source(cfg.encoder), device=str(device),
                                         trust_remote_code=cfg.trust_remote_code)
     model.model_body.max_seq_length = cfg.max_length  # the suite's input length, not 256
@@ -41,8 +43,10 @@ def train_package(texts, labels: np.ndarray, cfg, opts: SetFitOptions, device: t
                                  logging_strategy="steps" if progress else "no",
                                  logging_first_step=progress)
         trainer = Trainer(model=model, args=args, train_dataset=data)
-        if not progress:  # --quiet: the step bar is a callback the trainer made at init
+        if not progress:  # --quiet: the step bar (or, without it, the printer of the final
+            # metrics dict) is a callback the trainer made at init
             trainer.st_trainer.remove_callback(ProgressCallback)
+            trainer.st_trainer.remove_callback(PrinterCallback)
         start = time.perf_counter()
         trainer.train()  # pair fine-tuning, then the logistic regression
         seconds = time.perf_counter() - start
@@ -54,3 +58,21 @@ def train_package(texts, labels: np.ndarray, cfg, opts: SetFitOptions, device: t
 
     return Fitted(embed, model.model_head, seconds, pairs,
                   opts.epochs * math.ceil(pairs / opts.batch_size), None)
+
+
+def _silence() -> None:
+    """--quiet: the package's own chatter (weight-loading and Map bars, "Running training",
+    the random-head notice, torch's pin_memory warning on a CPU) would fill a campaign's log
+    with several lines per run; errors still show."""
+    import logging
+    import warnings
+
+    import datasets
+    from transformers.utils import logging as hf_logging
+
+    datasets.disable_progress_bars()
+    hf_logging.disable_progress_bar()
+    hf_logging.set_verbosity_error()
+    for name in ("setfit", "sentence_transformers"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore", message=".*'pin_memory' argument is set as true.*")
