@@ -83,7 +83,9 @@ def validate_peer(cfg: RunConfig, backend: str) -> None:
     from bench.peers.setfit import INSTALL_HINT
 
     validate_run_level(cfg)
+    if backend != "setfit":
+        return
     missing = [m for m in ("setfit", "datasets") if importlib.util.find_spec(m) is None]
-    if backend == "setfit" and missing:
+    if missing:
         raise UsageError(f"--backend setfit needs the packages {missing}, which are not "
                          f"installed: {INSTALL_HINT}")

@@ -11,15 +11,14 @@ Legacy tables give no verdict and frozen cells train a head only: neither is sho
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from statistics import fmean
 
 from bench.report.collect import Run
-from bench.report.render import csv_text
+from bench.report.render import csv_text, natural_key
 from bench.report.settings import CONVERGED_GAIN
 from bench.report.stats import fmt
-from bench.report.tables import NOT_CONVERGED, Table
+from bench.report.tables import NOT_CONVERGED, Table, is_peer
 
 CURVES = "curves"
 TITLE = "Dev macro-F1 per epoch of every fine-tune cell"
@@ -80,22 +79,15 @@ def _seed(run: Run) -> SeedCurve:
                      bool(training.get("stopped_early")), run.still_rising)
 
 
-def _natural(setting: tuple[str, ...]) -> list:
-    """Shot counts in numeric order (8 before 16), as in peers.md; split() alternates text and
-    numbers, so two keys never compare a number with text."""
-    parts = re.split(r"(\d+)", " · ".join(setting))
-    return [int(p) if i % 2 else p for i, p in enumerate(parts)]
-
-
 def curve_sections(tables: list[Table]) -> list[Section]:
     """A section for every non-legacy fine-tune table, in natural setting order."""
     out = []
-    for t in sorted(tables, key=lambda t: _natural(t.setting)):
+    for t in sorted(tables, key=lambda t: natural_key(t.setting)):
         if t.legacy or t.setting[1] != "finetune":
             continue
         rows = tuple(RowCurves(r.loss, r.settings.label, (
             "converged (peer: its fixed published procedure, not judged by its curve)"
-            if all(run.config.get("peer") is True for run in r.runs)
+            if is_peer(r)
             else "converged" if r.converged else NOT_CONVERGED),
             tuple(_seed(run) for run in r.runs)) for r in t.rows)
         out.append(Section(t.setting, rows))

@@ -13,12 +13,11 @@ compared with it, variants included, each named with its settings.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 
-from bench.report.render import csv_text, p_text
+from bench.report.render import csv_text, natural_key, p_text
 from bench.report.stats import Paired, fmt, paired
-from bench.report.tables import LABELS, NOT_CONVERGED, TEST_NAME, Row, Table
+from bench.report.tables import LABELS, NOT_CONVERGED, TEST_NAME, Row, Table, is_peer
 from bench.report.verdicts import FEW, METRICS, Cell, holm_family, judge
 
 PEERS = "peers"
@@ -42,18 +41,6 @@ class PeerTable:
     settings: int  # tables with both a peer row and an objective row
 
 
-def is_peer(row: Row) -> bool:
-    return all(run.config.get("peer") is True for run in row.runs)
-
-
-def _natural(setting: tuple[str, ...]) -> tuple[list, ...]:
-    """Numbers in the setting compared as numbers, so shot counts read 8, 16, 32, 64 (the
-    score tables' file order is plain text: 16 before 8). One list per part: text and
-    numbers alternate in it, so two keys never compare a number with text."""
-    return tuple([float(p) if i % 2 else p for i, p in enumerate(re.split(r"(\d+(?:\.\d+)?)", part))]
-                 for part in setting)
-
-
 def _name(row: Row) -> str:
     # the full settings label, not the table's row name: a peer has no run-level settings, so
     # nothing is common to the two rows and the "(not converged)" mark is the verdict's job
@@ -63,7 +50,7 @@ def _name(row: Row) -> str:
 def peer_table(tables: list[Table]) -> PeerTable:
     planned = []  # (setting, objective row, peer row, metric, reason there is no test or "")
     settings = 0
-    for t in sorted(tables, key=lambda t: _natural(t.setting)):
+    for t in sorted(tables, key=lambda t: natural_key(t.setting)):
         if t.legacy:
             continue  # legacy records never feed a verdict
         peers = [r for r in t.rows if is_peer(r)]

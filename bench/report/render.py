@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 
 from bench.report.settings import label
 from bench.report.stats import Summary, fmt
@@ -138,3 +139,11 @@ def p_text(p: float | None) -> str:
     if p is None:
         return "–"
     return "< 0.0001" if p < 1e-4 else f"{p:.4f}"
+
+
+def natural_key(setting: tuple[str, ...]) -> tuple[list, ...]:
+    """Numbers in a setting compared as numbers, so shot counts read 8, 16, 32, 64 and
+    fractions 0.05 before 0.1 (plain text puts 16 before 8). One list per part: text and
+    numbers alternate in it, so two keys never compare a number with text."""
+    return tuple([float(p) if i % 2 else p for i, p in enumerate(re.split(r"(\d+(?:\.\d+)?)", part))]
+                 for part in setting)

@@ -141,3 +141,8 @@ def build_tables(cells: dict[CellKey, list[Run]]) -> list[Table]:
         tables.append(Table(setting, legacy, keys, tuple(rows), search_budget(all_runs),
                             tuple(commits)))
     return tables
+
+
+def is_peer(row: Row) -> bool:
+    """A peer's row (SetFit): every run says `"peer": true`; it follows its own procedure."""
+    return all(run.config.get("peer") is True for run in row.runs)
