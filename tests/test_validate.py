@@ -15,6 +15,8 @@ from hypothesis import strategies as st
 import bench.api
 import bench.data
 import bench.encoders
+import bench.peers.record
+import bench.perf.train_bench
 import bench.prepare
 import bench.runner
 import bench.sweep.study
@@ -33,7 +35,11 @@ WORK = [(bench.data, "load_dataset"), (bench.prepare, "load_dataset"),
         (bench.prepare, "load_full_data"), (bench.prepare, "load_data"),
         (bench.runner, "load_full_data"), (bench.runner, "load_data"),
         (bench.encoders, "load_backbone"), (bench.prepare, "load_backbone"),
-        (bench.api, "load_run"), (bench.sweep.study, "make_storage")]
+        (bench.api, "load_run"), (bench.sweep.study, "make_storage"),
+        # modules that bind a loader at import: imported above, so that no test imports them
+        # first while the spies are in place (their copies would outlive the test)
+        (bench.peers.record, "load_full_data"), (bench.api, "load_backbone"),
+        (bench.perf.train_bench, "load_backbone")]
 WORDS = st.text(string.ascii_letters, min_size=1, max_size=8)
 NOT_POSITIVE = st.one_of(st.floats(max_value=0.0), st.sampled_from([math.nan, math.inf]))
 NEGATIVE = st.one_of(st.floats(max_value=-1e-9), st.sampled_from([math.nan, -math.inf]))

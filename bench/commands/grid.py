@@ -11,8 +11,8 @@ import argparse
 import dataclasses
 import sys
 
-from bench.commands.run import add_arguments as add_run_arguments
-from bench.commands.run import config_from_args
+from bench.commands.configs import config_from_args
+from bench.commands.run import add_run_options, add_training_options
 from bench.errors import BenchError
 
 
@@ -28,7 +28,10 @@ def parse_seeds(text: str) -> list[int]:
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    add_run_arguments(p)
+    # no --dataset, --loss, --seed, --run-id or --resume: those name one run (`bench run`);
+    # argparse reads --dataset/--loss/--seed as the unambiguous prefixes of the plural options
+    add_run_options(p, one_dataset=False)
+    add_training_options(p)
     p.add_argument("--datasets", required=True, help="comma-separated dataset names")
     p.add_argument("--losses", default="softmax,proxy_anchor,proxy_nca,triplet,supcon")
     p.add_argument("--seeds", default="0-4", help="e.g. 0-4 or 0,1,2")
@@ -44,10 +47,11 @@ def completed_identities(output_dir: str) -> set[str]:
 def handle(args: argparse.Namespace) -> int:
     from bench.validate_commands import validate_grid
 
-    base = config_from_args(args)
-    base = dataclasses.replace(base, tags=tuple(args.tag))
     combos = [(d, loss, s) for d in args.datasets.split(",") for loss in args.losses.split(",")
               for s in parse_seeds(args.seeds)]
+    if not combos:
+        validate_grid([])  # the usage error that says so
+    base = config_from_args(args, dataset=combos[0][0], loss=combos[0][1], tags=tuple(args.tag))
     # every combination, before the first one reads data (bench/validate.py)
     validate_grid([dataclasses.replace(base, dataset=d, loss=loss, seed=s) for d, loss, s in combos])
     from bench.runner import frozen_features, load_full_data, resolve_device, run

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.commands.run import add_run_options, parse_hparams
+from bench.commands.configs import config_from_args
+from bench.commands.run import add_run_options
 from bench.config import RunConfig
 from bench.errors import BenchError, TrainingError, UsageError
 from bench.records import scan_runs
@@ -93,22 +94,14 @@ def subsample_features(features: dict, full, fraction: float, seed: int) -> dict
 
 
 def base_config(args: argparse.Namespace) -> RunConfig:
-    try:
-        return RunConfig(loss="softmax", dataset=args.dataset, mode=args.mode,
-                         encoder=args.encoder, pooling=args.pooling, max_length=args.max_length,
-                         epochs=args.epochs, min_steps=args.min_steps,
-                         loss_hparams=parse_hparams(args.hp),
-                         data_dir=args.data_dir, text_column=args.text_column,
-                         label_column=args.label_column, label_sep=args.label_sep,
-                         dev_file=args.dev_file, test_file=args.test_file, device=args.device,
-                         label_columns=args.label_columns, ignore_columns=args.ignore_columns,
-                         amp=not args.no_amp, cpu_bf16=args.cpu_bf16,
-                         trust_remote_code=args.trust_remote_code,
-                         output_dir=args.output_dir)
-    except ValueError as exc:
-        from bench.checks import usage_error
-
-        raise usage_error(exc) from None
+    """Every option but the training set (each run's --fractions or --shots entry) and the
+    objective (one run per --losses entry); loss=softmax is a placeholder."""
+    for flag, value in (("--max-train", args.max_train), ("--train-fraction", args.train_fraction)):
+        if value is not None:
+            raise UsageError(f"bench lowres sets each run's training set with --fractions or "
+                             f"--shots; {flag} is for one run (`bench run`), but got "
+                             f"{flag}={value}")
+    return config_from_args(args, loss="softmax", skip=("shots", "train_fraction", "max_train"))
 
 
 def size_text(cfg: RunConfig) -> str:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import argparse
 
-from bench.commands.run import add_run_options, one_shots
-from bench.config import RunConfig
+from bench.commands.configs import config_from_args
+from bench.commands.run import add_run_options
 from bench.errors import BenchError
 from bench.peers import PEERS
 
@@ -38,20 +38,11 @@ def configs(args: argparse.Namespace):
                          f"procedure); --mode must be finetune, but got {args.mode=}")
     try:
         opts = SetFitOptions(iterations=args.iterations, backend=args.backend)
-        cfg = RunConfig(
-            loss=args.peer, dataset=args.dataset, encoder=args.encoder, pooling=args.pooling,
-            max_length=args.max_length, seed=args.seed, max_train=args.max_train,
-            train_fraction=args.train_fraction, shots=one_shots(args.shots),
-            data_dir=args.data_dir, text_column=args.text_column, label_column=args.label_column,
-            label_sep=args.label_sep, label_columns=args.label_columns,
-            ignore_columns=args.ignore_columns, dev_file=args.dev_file, test_file=args.test_file,
-            device=args.device, amp=not args.no_amp, cpu_bf16=args.cpu_bf16,
-            trust_remote_code=args.trust_remote_code, output_dir=args.output_dir,
-            run_id=args.run_id)
-    except ValueError as exc:  # RunConfig's 'max_length must be ...' as '--max-length must ...'
+    except ValueError as exc:  # "iterations must be >= 1, but got ..." as a usage error
         from bench.checks import usage_error
 
         raise usage_error(exc) from None
+    cfg = config_from_args(args, loss=args.peer)
     return cfg, opts, peer_config(cfg, opts)
 
 

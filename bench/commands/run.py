@@ -3,52 +3,21 @@
 from __future__ import annotations
 
 import argparse
-import ast
 import os
 
-from bench.config import FEW_SHOT_MIN_STEPS, RunConfig
+from bench.commands.configs import config_from_args, shots_list
+from bench.config import FEW_SHOT_MIN_STEPS
 from bench.errors import BenchError
 
 HEADLINE = ("macro_f1", "micro_f1", "accuracy", "exact_match", "jaccard", "samples_f1")
 
 
-def parse_hparams(items: list[str]) -> dict:
-    """`--hp margin=0.2 --hp miner=semi_hard` -> {"margin": 0.2, "miner": "semi_hard"}."""
-    out = {}
-    for item in items:
-        key, sep, raw = item.partition("=")
-        if not sep or not key:
-            raise BenchError(f"--hp expects KEY=VALUE, but got {item!r}")
-        try:
-            out[key] = ast.literal_eval(raw)
-        except (ValueError, SyntaxError):
-            out[key] = raw
-    return out
-
-
-def shots_list(text: str) -> tuple[int, ...]:
-    """`--shots 8` -> (8,); `--shots 8,16,32` -> (8, 16, 32) (a list only in `bench lowres`)."""
-    try:
-        values = tuple(int(x) for x in text.split(",") if x.strip())
-    except ValueError:
-        values = ()
-    if not values or min(values) < 1:
-        raise argparse.ArgumentTypeError(f"--shots expects integers >= 1 (K or K1,K2,...), "
-                                         f"but got {text!r}")
-    return values
-
-
-def one_shots(values: tuple[int, ...] | None) -> int | None:
-    if values is not None and len(values) != 1:
-        raise BenchError(f"--shots takes one number here (a list only in `bench lowres`), "
-                         f"but got {','.join(map(str, values))!r}")
-    return None if values is None else values[0]
-
-
-def add_run_options(p: argparse.ArgumentParser) -> None:
-    """Options shared by `run`, `sweep` and `lowres`."""
-    p.add_argument("--dataset", default="goemotions",
-                   help="built-in dataset name (see `bench list`) or a .csv/.tsv/.jsonl file")
+def add_run_options(p: argparse.ArgumentParser, *, one_dataset: bool = True) -> None:
+    """Data, encoder and device options shared by `run`, `grid`, `sweep`, `lowres`, `peer`
+    (`grid` has --datasets instead of --dataset)."""
+    if one_dataset:
+        p.add_argument("--dataset", default="goemotions",
+                       help="built-in dataset name (see `bench list`) or a .csv/.tsv/.jsonl file")
     p.add_argument("--data-dir", default=os.environ.get("BENCH_DATA_DIR"),
                    help="folder with the published dataset files (default: $BENCH_DATA_DIR, "
                         "else the Hugging Face Hub)")
@@ -87,6 +56,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--loss", default="proxy_anchor", help="objective name (see `bench list`)")
     add_run_options(p)
     p.add_argument("--seed", type=int, default=0)
+    add_training_options(p)
+    p.add_argument("--run-id", help="name of the run folder (default: generated, unique)")
+    p.add_argument("--resume", metavar="RUN_DIR",
+                   help="continue an interrupted run from its last end-of-epoch checkpoint "
+                        "(its recorded configuration is used; other options are ignored)")
+
+
+def add_training_options(p: argparse.ArgumentParser) -> None:
+    """Training options of `run` and `grid` (a grid's runs all get them)."""
     p.add_argument("--epochs", type=int,
                    help="most epochs; training stops early after --patience epochs without a "
                         "dev gain (default: 10 finetune, 40 frozen; --epochs 1 for a quick look)")
@@ -105,39 +83,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "the same for every objective (default: 100 finetune, 1 frozen)")
     p.add_argument("--hp", action="append", default=[], metavar="KEY=VALUE",
                    help="objective hyperparameter, e.g. --hp margin=0.2 (repeatable)")
-    p.add_argument("--run-id", help="name of the run folder (default: generated, unique)")
     p.add_argument("--no-save-model", action="store_true", help="keep only the run record")
     p.add_argument("--save-test-embeddings", action="store_true",
                    help="store up to 2,000 test embeddings (float16) for the 2-D map plot")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
-    p.add_argument("--resume", metavar="RUN_DIR",
-                   help="continue an interrupted run from its last end-of-epoch checkpoint "
-                        "(its recorded configuration is used; other options are ignored)")
-
-
-def config_from_args(args: argparse.Namespace) -> RunConfig:
-    try:
-        return RunConfig(
-            loss=args.loss, dataset=args.dataset, mode=args.mode, encoder=args.encoder,
-            pooling=args.pooling, embedding_dim=args.embedding_dim, epochs=args.epochs,
-            batch_size=args.batch_size, lr=args.lr, weight_decay=args.weight_decay,
-            max_length=args.max_length, patience=args.patience, seed=args.seed,
-            max_train=args.max_train, train_fraction=args.train_fraction,
-            shots=one_shots(args.shots), min_steps=args.min_steps,
-            loss_hparams=parse_hparams(args.hp), data_dir=args.data_dir,
-            head_lr_multiplier=args.head_lr_multiplier,
-            text_column=args.text_column, label_column=args.label_column,
-            label_sep=args.label_sep, dev_file=args.dev_file, test_file=args.test_file,
-            label_columns=args.label_columns, ignore_columns=args.ignore_columns,
-            device=args.device, amp=not args.no_amp, cpu_bf16=args.cpu_bf16,
-            trust_remote_code=args.trust_remote_code,
-            save_model=not args.no_save_model, output_dir=args.output_dir, run_id=args.run_id,
-            save_test_embeddings=args.save_test_embeddings,
-        )
-    except ValueError as exc:
-        from bench.checks import usage_error
-
-        raise usage_error(exc) from None
 
 
 def summary_table(metrics: dict) -> str:

@@ -11,7 +11,8 @@ import functools
 from pathlib import Path
 
 import losses
-from bench.commands.run import add_run_options, one_shots
+from bench.commands.configs import config_from_args
+from bench.commands.run import add_run_options
 from bench.config import RunConfig
 from bench.errors import BenchError
 
@@ -52,23 +53,7 @@ def parse_losses(text: str) -> tuple[str, ...]:
 
 
 def base_config(args: argparse.Namespace, loss: str) -> RunConfig:
-    try:
-        return RunConfig(
-            loss=loss, dataset=args.dataset, mode=args.mode, encoder=args.encoder,
-            pooling=args.pooling, max_length=args.max_length, epochs=args.epochs,
-            patience=args.patience, seed=args.seed, max_train=args.max_train,
-            train_fraction=args.train_fraction, shots=one_shots(args.shots),
-            data_dir=args.data_dir,
-            text_column=args.text_column, label_column=args.label_column,
-            label_sep=args.label_sep, dev_file=args.dev_file, test_file=args.test_file,
-            label_columns=args.label_columns, ignore_columns=args.ignore_columns,
-            device=args.device, amp=not args.no_amp, cpu_bf16=args.cpu_bf16,
-            trust_remote_code=args.trust_remote_code,
-            output_dir=args.output_dir)
-    except ValueError as exc:
-        from bench.checks import usage_error
-
-        raise usage_error(exc) from None
+    return config_from_args(args, loss=loss)
 
 
 def handle(args: argparse.Namespace) -> int:
