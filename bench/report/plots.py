@@ -105,16 +105,27 @@ def lowres(cells, out) -> list:
     fig, axes = plt.subplots(1, len(panels), figsize=(COLUMN if len(panels) == 1 else WIDE, 2.6),
                              squeeze=False)
     for ax, panel in zip(axes[0], panels, strict=True):
-        for loss in loss_order(curves[panel]):
+        names = loss_order(curves[panel])
+        for i, loss in enumerate(names):
             pts = sorted(curves[panel][loss].items())
-            ax.errorbar([f for f, _ in pts], [np.mean(v) for _, v in pts],
-                        yerr=[ci(v) for _, v in pts], marker="o", markersize=3, capsize=2,
-                        color=colors[loss], label=loss, linestyle="--" if loss in peers else "-")
+            # side by side around each training size (x1.05 apart on the log axis), so that
+            # equal scores do not hide each other's intervals
+            dodge = 1.05 ** (i - (len(names) - 1) / 2)
+            peer = loss in peers
+            ax.errorbar([f * dodge for f, _ in pts], [np.mean(v) for _, v in pts],
+                        yerr=[ci(v) for _, v in pts], marker="s" if peer else "o", markersize=3,
+                        capsize=2, color=colors[loss], linestyle="--" if peer else "-",
+                        label=f"{loss} (peer)" if peer else loss)
+        sizes = sorted({x for c in curves[panel].values() for x in c})
         ax.set_xscale("log", base=2 if panel[3] == "shots" else 10)
+        ax.set_xticks(sizes, [f"{x:g}" for x in sizes])
+        ax.minorticks_off()
+        # macro-F1 lives in [0, 1]; an interval from two seeds can reach past it
+        ax.set_ylim(0, 1)
         ax.set_xlabel("training examples per class" if panel[3] == "shots" else "train fraction")
-        ax.set_ylabel("test macro-F1")
+        ax.set_ylabel("test macro-F1 (95% CI over seeds)")
         ax.set_title(f"{panel[0]}, {panel[1]}")
-    axes[0][0].legend()
+    axes[0][0].legend(fontsize=6)
     fig.tight_layout()
     return save(fig, out, "lowres")
 
