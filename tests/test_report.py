@@ -116,7 +116,19 @@ def test_report_numbers_bold_dagger_and_regeneration(tmp_path, capsys):
     assert float(pa["p_vs_softmax"]) == pytest.approx(stats.ttest_rel(pa_vals, sm_vals).pvalue,
                                                       abs=1e-6)
     assert pa["significant"] == "1" and pa["best"] == "1" and pa["n"] == "3"
+    # † is Holm-corrected over every test of the table: recomputed here, step-down by hand
+    ps = sorted(float(r["p_vs_softmax"]) for r in recs if r["p_vs_softmax"])
+    m = len(ps)
+    assert m == 4 * (len({r["loss"] for r in recs}) - 1)  # every non-baseline row x 4 metrics
+    steps = [min(1.0, (m - k) * p) for k, p in enumerate(ps)]
+    rank = ps.index(float(pa["p_vs_softmax"]))
+    # (the CSV rounds p to 6 decimals, so the recomputation agrees to rounding)
+    assert float(pa["p_holm"]) == pytest.approx(max(steps[:rank + 1]), rel=0.02)
+    for r in recs:  # significant = the corrected p below 0.05, never the raw one
+        assert r["significant"] == ("" if not r["p_vs_softmax"]
+                                    else str(int(float(r["p_holm"]) < 0.05)))
     md = (out / "goemotions-frozen-minilm-full.md").read_text()
+    assert f"after Holm–Bonferroni over the {m} tests of this table" in md
     pa_line = next(line for line in md.splitlines() if line.startswith("| proxy_anchor"))
     assert "**55.2 ± 2.5**†" in pa_line and "†" in pa_line
     sm_line = next(line for line in md.splitlines() if line.startswith("| softmax"))

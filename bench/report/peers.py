@@ -73,7 +73,7 @@ def peer_table(tables: list[Table]) -> PeerTable:
 
 def caption(table: PeerTable) -> str:
     return (f"Δ = mean over common seeds of (objective − peer), in points; n = common seeds. "
-            f"p: {TEST_NAME.split(', p <')[0]}, Holm–Bonferroni-corrected over the family of "
+            f"p: {TEST_NAME}, Holm–Bonferroni-corrected over the family of "
             f"the {table.family} tests of this table ({_count(table.settings, 'setting')} with a peer; "
             "every objective row × every peer row × {macro-F1, MAP@R}, less the cells without "
             "a test), apart from the verdict map's family. Verdict (of the objective): win / "

@@ -12,7 +12,7 @@ from bench.report.stats import Summary, fmt
 from bench.report.tables import BASELINE, LABELS, LEGACY_NOTE, NOT_CONVERGED, TEST_NAME, Table
 
 CSV_FIELDS = ("dataset", "mode", "encoder", "budget", "loss", "settings", "metric", "mean",
-              "ci95", "n", "seeds", "p_vs_softmax", "n_paired", "significant", "best",
+              "ci95", "n", "seeds", "p_vs_softmax", "p_holm", "n_paired", "significant", "best",
               "converged", "legacy", "search_budget", "git_commits")
 # LaTeX without extra packages: characters the default fonts lack, as math
 TEX_CHARS = {"†": r"$^\dagger$", "±": r"$\pm$", "−": "$-$", "×": r"$\times$", "–": "--",
@@ -29,7 +29,9 @@ def caption(table: Table, incomplete: str = "") -> str:
         text += f" {LEGACY_NOTE}"
     else:
         text += (f" †: differs from its fair {BASELINE} baseline (the {BASELINE} row with the "
-                 f"same run-level settings) by a {TEST_NAME}.")
+                 f"same run-level settings) by a {TEST_NAME}, p < 0.05 after Holm–Bonferroni "
+                 f"over the {table.tests} tests of this table (every score with a baseline); "
+                 "the verdicts (summary, verdict map) use their own family.")
     if common:
         text += f" Settings that differ from the defaults, in every row: {common}."
     if any(len(r.settings.pairs) > len(table.common) for r in table.rows):
@@ -64,8 +66,7 @@ def _cells(table: Table, bold, dagger) -> list[list[str]]:
             text = cell_text(row.scores[key])
             if row.scores[key].mean == table.best(key):
                 text = bold(text)
-            test = row.vs_baseline[key]
-            cells.append(text + (dagger if test is not None and test.significant else ""))
+            cells.append(text + (dagger if row.significant(key) else ""))
         rows.append([*cells, str(len(row.seeds))])
     return rows
 
@@ -129,7 +130,8 @@ def table_csv(table: Table) -> str:
             rows.append(dict(zip(CSV_FIELDS, (
                 *table.setting, row.loss, row.settings.label, key, fmt(s.mean), fmt(s.ci95), s.n,
                 " ".join(map(str, row.seeds)), fmt(test.p if test else None),
-                test.n if test else "", int(test.significant) if test else "",
+                fmt(row.p_holm.get(key)), test.n if test else "",
+                int(row.significant(key)) if test else "",
                 int(s.mean == table.best(key)), int(row.converged), int(table.legacy),
                 table.search, " ".join(table.commits)), strict=True)))
     return csv_text(rows)

@@ -5,18 +5,18 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bench.report.cells import search_budget
 from bench.report.collect import CellKey, Run
 from bench.report.settings import Settings, label
-from bench.report.stats import Paired, Summary, paired, summarize
+from bench.report.stats import ALPHA, Paired, Summary, holm, paired, summarize
 
 BASELINE = "softmax"
 LABELS = {"macro_f1": "Macro-F1", "micro_f1": "Micro-F1", "accuracy": "Accuracy",
           "exact_match": "Exact match", "map_at_r": "MAP@R", "jaccard": "Jaccard",
           "samples_f1": "Samples-F1"}
-TEST_NAME = "two-sided paired t-test over seeds (scipy.stats.ttest_rel), p < 0.05"
+TEST_NAME = "two-sided paired t-test over seeds (scipy.stats.ttest_rel)"
 NOT_CONVERGED = "not converged"
 LEGACY_NOTE = ("Legacy records, made before the shared head learning rate: each objective "
                "trained its own parameters (classifier, proxies) at its class default lr "
@@ -50,6 +50,14 @@ class Row:
     scores: dict[str, Summary]
     vs_baseline: dict[str, Paired | None]  # None for a baseline itself, without one, or legacy
     converged: bool  # False: a fine-tune run's dev macro-F1 still rose at its last epoch
+    # vs_baseline's p-values, Holm–Bonferroni-adjusted over every test of the table (None
+    # where there is no test)
+    p_holm: dict[str, float | None] = field(default_factory=dict)
+
+    def significant(self, key: str) -> bool:
+        """The † of a score: different from its fair baseline after the table's correction."""
+        p = self.p_holm.get(key)
+        return p is not None and p < ALPHA
 
     @property
     def seeds(self) -> tuple[int, ...]:
@@ -74,6 +82,11 @@ class Table:
         name = "-".join(slug(p) for p in (dataset, mode, encoder.rstrip("/").split("/")[-1],
                                           budget))
         return "legacy-" + name if self.legacy else name
+
+    @property
+    def tests(self) -> int:
+        """How many scores were tested against their baseline: the table's Holm family."""
+        return sum(p is not None for r in self.rows for p in r.p_holm.values())
 
     @property
     def swept(self) -> bool:
@@ -112,13 +125,14 @@ def _rows(by_key: dict[CellKey, list[Run]], keys: tuple[str, ...], legacy: bool)
         return [Row(r.loss, r.settings, r.runs, r.scores, dict.fromkeys(keys), r.converged)
                 for r in rows]
     draft = Table(("", "", "", ""), legacy, keys, tuple(rows), "", ())
-    out = []
-    for r in rows:
-        base = draft.baseline(r)
-        tests = {m: None if base is None or base is r else paired(r.by_seed(m), base.by_seed(m))
-                 for m in keys}
-        out.append(Row(r.loss, r.settings, r.runs, r.scores, tests, r.converged))
-    return out
+    tests = [{m: None if (base := draft.baseline(r)) is None or base is r
+              else paired(r.by_seed(m), base.by_seed(m)) for m in keys} for r in rows]
+    # one family per table: every score tested against its baseline (what the † marks show)
+    family = [(i, m) for i, t in enumerate(tests) for m in keys
+              if t[m] is not None and t[m].p is not None]
+    adjusted = dict(zip(family, holm([tests[i][m].p for i, m in family]), strict=True))
+    return [Row(r.loss, r.settings, r.runs, r.scores, tests[i], r.converged,
+                {m: adjusted.get((i, m)) for m in keys}) for i, r in enumerate(rows)]
 
 
 def build_tables(cells: dict[CellKey, list[Run]]) -> list[Table]:

@@ -14,7 +14,7 @@ COLUMNS = [(c, m) for c in COMPARISONS for m in METRICS]
 
 
 def family_text(vmap: VerdictMap) -> str:
-    return (f"p: {TEST_NAME.split(', p <')[0]}, Holm–Bonferroni-corrected over the family of "
+    return (f"p: {TEST_NAME}, Holm–Bonferroni-corrected over the family of "
             f"the {vmap.family} tests of the verdict map ({vmap.settings} settings × "
             f"{{{CHALLENGER} − softmax, {CHALLENGER} − best other objective}} × {{macro-F1, "
             "MAP@R}, less the cells without a test; a test that is in both comparisons "
