@@ -53,14 +53,6 @@ def paired(a: dict[int, float], b: dict[int, float], *, test: bool = True) -> Pa
     return Paired(None if math.isnan(p) else p, len(seeds), delta)
 
 
-def verdict(test: Paired) -> str:
-    if test.n < MIN_PAIRED:
-        return "too few common seeds"
-    if not test.significant:
-        return "no significant difference"
-    return "wins" if test.delta > 0 else "loses"
-
-
 def fmt(x: float | None, digits: int = 6) -> str:
     """Fixed formatting so regenerated files are byte-identical; empty for missing."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
