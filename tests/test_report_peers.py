@@ -168,3 +168,16 @@ def test_peers_file_without_peers_and_in_the_results_readme(tmp_path):
     assert text.index("## Verdict map") < text.index("## Every objective against each peer")
     assert text.index("## Every objective against each peer") < text.index("## Our numbers")
     assert "peers.tex" not in text
+
+
+def test_verdict_map_best_other_is_an_objective_never_a_peer(tmp_path):
+    """At 8 shots SetFit's macro-F1 (41) is above softmax's (36), but the verdict map's "best
+    other" is the best other objective: softmax (supcon is not converged)."""
+    from bench.report.verdicts import verdict_map
+
+    tables = build_tables(group_cells(find_runs(known_tree(tmp_path / "runs"))))
+    row = next(r for r in verdict_map(tables).rows if r.name == SHOTS8)
+    for metric in ("macro_f1", "map_at_r"):
+        assert row.cells[("best other", metric)].other == "softmax"
+        assert row.cells[("softmax", metric)].other == "softmax"
+    assert row.cells[("best other", "macro_f1")].delta == pytest.approx(15.0, abs=1e-6)

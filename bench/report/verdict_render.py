@@ -29,7 +29,8 @@ def fairness_text() -> str:
             f"last epoch without stopping early, 1 point or more above its earlier epochs, so "
             f"no verdict; \"{FEW}\": fewer than 2 "
             "common seeds, shown, not tested. Best other: the other objective with the highest "
-            "mean of that metric among the converged rows of the same settings.")
+            "mean of that metric among the converged rows of the same settings (peers such "
+            "as SetFit are not objectives: tables/peers.md compares them with every objective).")
 
 
 def cell_text(c: Cell, *, with_other: bool = False) -> str:

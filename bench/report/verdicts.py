@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from bench.report.settings import label
 from bench.report.stats import ALPHA, MIN_PAIRED, Paired, holm, paired
-from bench.report.tables import BASELINE, NOT_CONVERGED, Row, Table
+from bench.report.tables import BASELINE, NOT_CONVERGED, Row, Table, is_peer
 
 CHALLENGER = "proxy_anchor"
 METRICS = ("macro_f1", "map_at_r")
@@ -65,7 +65,9 @@ class VerdictMap:
 
 
 def _others(table: Table, row: Row) -> list[Row]:
-    return [r for r in table.rows if r.loss != CHALLENGER and r.converged
+    # the suite's objectives only: a peer (SetFit) runs its own procedure and is compared with
+    # every objective in peers.md, in a family of its own
+    return [r for r in table.rows if r.loss != CHALLENGER and r.converged and not is_peer(r)
             and (table.swept or r.settings.run == row.settings.run)]
 
 
