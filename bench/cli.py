@@ -47,7 +47,9 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
             if exc.name != f"bench.commands.{name}":
                 raise
             continue
-        p = sub.add_parser(name, help=help_text, description=help_text)
+        # no abbreviations: `lowres --seed 7` would otherwise mean `--seeds 7` (seven seeds)
+        # and `sweep --trial 5` `--trials 5`; an option must be spelled out or it is an error
+        p = sub.add_parser(name, help=help_text, description=help_text, allow_abbrev=False)
         module.add_arguments(p)
         if name in PLUGIN_COMMANDS:  # read before parsing by _plugin_specs; listed for --help
             p.add_argument("--plugin", action="append", default=[], metavar="MODULE_OR_FILE",

@@ -107,10 +107,13 @@ def test_lowres_base_leaves_the_training_set_to_each_run():
     assert cfg.loss_hparams == {"margin": 0.1} and cfg.min_steps == 100
 
 
-def test_grid_reads_one_run_spellings_as_its_lists_and_has_no_one_run_options(capsys):
-    args = parse("grid", "--dataset", "a.csv", "--loss", "supcon", "--seed", "3")
-    assert (args.datasets, args.losses, args.seeds) == ("a.csv", "supcon", "3")
-    for option in ("--run-id", "--resume"):  # one folder name for every run would collide
-        with pytest.raises(SystemExit):
-            parse("grid", "--datasets", "a.csv", option, "x")
-        assert "unrecognized arguments" in capsys.readouterr().err
+@pytest.mark.parametrize("command,option", [
+    ("grid", "--dataset"), ("grid", "--loss"), ("grid", "--seed"), ("grid", "--run-id"),
+    ("grid", "--resume"), ("lowres", "--seed"), ("lowres", "--loss"), ("sweep", "--trial")])
+def test_one_run_options_and_abbreviations_are_errors(command, option, capsys):
+    """grid has no one-run options (one --run-id for every run would collide), and no command
+    reads a prefix as a longer option (`lowres --seed 7` is not `--seeds 7`, seven seeds)."""
+    with pytest.raises(SystemExit):
+        parse(command, "--datasets", "a.csv", option, "7") if command == "grid" else parse(
+            command, option, "7")
+    assert f"unrecognized arguments: {option} 7" in capsys.readouterr().err

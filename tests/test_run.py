@@ -168,9 +168,9 @@ def test_quiet_finetune_run_draws_no_progress_bars(toy_csv, tiny_encoder, tmp_pa
 def test_quiet_means_no_progress_bars_in_frozen_mode(command, toy_csv, tiny_encoder, tmp_path,
                                                      capsys):
     """--quiet draws no bar at all, the frozen encoding of an empty cache included."""
-    argv = [command, "--dataset", str(toy_csv), "--mode", "frozen", "--encoder", tiny_encoder,
-            "--epochs", "1", "--quiet", "--output-dir", str(tmp_path / "runs"),
-            "--max-length", "32"]
+    argv = [command, *([] if command == "grid" else ["--dataset", str(toy_csv)]), "--mode",
+            "frozen", "--encoder", tiny_encoder, "--epochs", "1", "--quiet",
+            "--output-dir", str(tmp_path / "runs"), "--max-length", "32"]
     argv += {"run": ["--no-save-model"], "grid": ["--datasets", str(toy_csv), "--seeds", "0",
                                                   "--losses", "softmax", "--no-save-model"],
              "sweep": ["--losses", "softmax", "--trials", "1", "--final-seeds", "0",

@@ -28,8 +28,7 @@ def parse_seeds(text: str) -> list[int]:
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    # no --dataset, --loss, --seed, --run-id or --resume: those name one run (`bench run`);
-    # argparse reads --dataset/--loss/--seed as the unambiguous prefixes of the plural options
+    # no --dataset, --loss, --seed, --run-id or --resume: those name one run (`bench run`)
     add_run_options(p, one_dataset=False)
     add_training_options(p)
     p.add_argument("--datasets", required=True, help="comma-separated dataset names")
