@@ -8,7 +8,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from bench.batching import TokenizedTexts, sorted_batches
+from bench.batching import TokenizedTexts, length_groups, sorted_batches
 from bench.encoders import Encoder
 
 
@@ -66,12 +66,23 @@ class FinetuneEmbedder(nn.Module):
         self.device = device
         self.eval_batch_size = eval_batch_size
         self.amp = amp
+        self.split_by_length = False
 
     @property
     def lengths(self) -> np.ndarray:
         return self.tokens["train"].lengths
 
     def train_embed(self, index: np.ndarray) -> torch.Tensor:
+        # split_by_length (set by train() for class-drawn batches on the CPU): encode groups
+        # of similar length apart (bench.batching.length_groups); a GPU pays per pass instead
+        groups = length_groups(self.lengths[index]) if self.split_by_length else []
+        if len(groups) <= 1:
+            return self._train_pass(index)
+        out = torch.cat([self._train_pass(index[g]) for g in groups])
+        back = torch.from_numpy(np.argsort(np.concatenate(groups))).to(out.device)
+        return out[back]
+
+    def _train_pass(self, index: np.ndarray) -> torch.Tensor:
         batch = {k: v.to(self.device, non_blocking=True)
                  for k, v in self.tokens["train"].batch(index).items()}
         with autocast(self.device, self.amp, self.cpu_bf16):
