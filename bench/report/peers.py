@@ -16,9 +16,9 @@ import math
 from dataclasses import dataclass
 
 from bench.report.render import csv_text, natural_key, p_text
-from bench.report.stats import Paired, fmt, paired
+from bench.report.stats import Paired, fmt, holm_family, paired
 from bench.report.tables import LABELS, NOT_CONVERGED, TEST_NAME, Row, Table, is_peer
-from bench.report.verdicts import FEW, METRICS, Cell, holm_family, judge
+from bench.report.verdicts import FEW, METRICS, Cell, judge
 
 PEERS = "peers"
 TITLE = "Every objective against each peer (SetFit)"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Hashable
 from dataclasses import dataclass
 
 import numpy as np
@@ -70,3 +71,10 @@ def holm(ps: list[float]) -> list[float]:
         running = max(running, min(1.0, (len(ps) - rank) * ps[i]))
         out[i] = running
     return out
+
+
+def holm_family(tests: dict[Hashable, Paired]) -> dict[Hashable, float]:
+    """Holm–Bonferroni-corrected p of every test that has a p-value; those tests are the
+    family (fewer than 2 common seeds or no variance: no p, not counted)."""
+    family = [k for k, v in tests.items() if v.p is not None]
+    return dict(zip(family, holm([tests[k].p for k in family]), strict=True))

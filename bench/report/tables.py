@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from bench.report.cells import search_budget
 from bench.report.collect import CellKey, Run
 from bench.report.settings import Settings, label
-from bench.report.stats import ALPHA, Paired, Summary, holm, paired, summarize
+from bench.report.stats import ALPHA, Paired, Summary, holm_family, paired, summarize
 
 BASELINE = "softmax"
 LABELS = {"macro_f1": "Macro-F1", "micro_f1": "Micro-F1", "accuracy": "Accuracy",
@@ -128,9 +128,8 @@ def _rows(by_key: dict[CellKey, list[Run]], keys: tuple[str, ...], legacy: bool)
     tests = [{m: None if (base := draft.baseline(r)) is None or base is r
               else paired(r.by_seed(m), base.by_seed(m)) for m in keys} for r in rows]
     # one family per table: every score tested against its baseline (what the † marks show)
-    family = [(i, m) for i, t in enumerate(tests) for m in keys
-              if t[m] is not None and t[m].p is not None]
-    adjusted = dict(zip(family, holm([tests[i][m].p for i, m in family]), strict=True))
+    adjusted = holm_family({(i, m): t[m] for i, t in enumerate(tests) for m in keys
+                            if t[m] is not None})
     return [Row(r.loss, r.settings, r.runs, r.scores, tests[i], r.converged,
                 {m: adjusted.get((i, m)) for m in keys}) for i, r in enumerate(rows)]
 

@@ -16,11 +16,10 @@ of either side still improved by a point or more at its last epoch), "not enough
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable
 from dataclasses import dataclass
 
 from bench.report.settings import label
-from bench.report.stats import ALPHA, MIN_PAIRED, Paired, holm, paired
+from bench.report.stats import ALPHA, MIN_PAIRED, Paired, holm_family, paired
 from bench.report.tables import BASELINE, NOT_CONVERGED, Row, Table, is_peer
 
 CHALLENGER = "proxy_anchor"
@@ -128,13 +127,6 @@ def _other_name(table: Table, other: Row | None) -> str:
         return ""
     own = "" if table.swept else label(other.settings.objective)
     return other.loss + (f" · {own}" if own else "")
-
-
-def holm_family(tests: dict[Hashable, Paired]) -> dict[Hashable, float]:
-    """Holm–Bonferroni-corrected p of every test that has a p-value; those tests are the
-    family (fewer than 2 common seeds or no variance: no p, not counted)."""
-    family = [k for k, v in tests.items() if v.p is not None]
-    return dict(zip(family, holm([tests[k].p for k in family]), strict=True))
 
 
 def judge(other: str, test: Paired | None, p_holm: float | None, why: str = "") -> Cell:
