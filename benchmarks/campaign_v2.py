@@ -26,7 +26,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.config import RunConfig  # noqa: E402
-from bench.records import scan_runs  # noqa: E402
+from bench.errors import RunFolderError  # noqa: E402
+from bench.records import read_json, scan_runs  # noqa: E402
 
 DATASETS = ("tweeteval_emotion", "dair_emotion", "goemotions", "goemotions_ekman",
             "goemotions_group")
@@ -40,6 +41,26 @@ def identity(dataset: str, loss: str, seed: int) -> str:
     # the same RunConfig `bench run` builds from FLAGS and defaults
     return RunConfig(loss=loss, dataset=dataset, mode="finetune", seed=seed, amp=False,
                      save_model=False).identity_hash()
+
+
+def run_folder(out: Path, cell: tuple, ident: str) -> Path | None:
+    # the folder `bench run` made for this cell: the newest with its identity
+    for folder in sorted(out.glob(f"{cell[0]}-{cell[1]}-finetune-s{cell[2]}-*"), reverse=True):
+        try:
+            if read_json(folder / "config.json").get("identity") == ident:
+                return folder
+        except RunFolderError:
+            continue
+    return None
+
+
+def new_epochs(folder: Path | None, seen: int) -> list[dict]:
+    # the run checkpoints after every epoch; its curve is the progress a log can show
+    try:
+        curve = read_json(folder / "checkpoint" / "state.json")["result"]["curve"]
+    except (TypeError, RunFolderError, KeyError):
+        return []
+    return curve[seen:]
 
 
 def main() -> int:
@@ -70,9 +91,18 @@ def main() -> int:
         env["OMP_NUM_THREADS"] = str(args.threads)
     slowest: dict[str, float] = {}
     running: dict[subprocess.Popen, tuple] = {}
+    progress: dict[tuple, tuple[Path | None, int]] = {}  # cell -> (run folder, epochs shown)
     failures = 0
     while todo or running:
         for proc, (cell, t0, log) in list(running.items()):
+            folder, seen = progress.get(cell, (None, 0))
+            folder = folder or run_folder(out, cell, identity(*cell))
+            for row in new_epochs(folder, seen):
+                seen += 1
+                print(f"[{time.monotonic() - start:6.0f}s] {cell} epoch {row['epoch']}: "
+                      f"dev macro-F1 {row['dev_macro_f1']:.4f}, train loss "
+                      f"{row['train_loss']:.4f}, {row['seconds']:.0f}s", flush=True)
+            progress[cell] = (folder, seen)
             if proc.poll() is None:
                 continue
             del running[proc]
@@ -104,6 +134,9 @@ def main() -> int:
             cmd = [sys.executable, "-m", "bench", "run"]
             if ident in partial:
                 cmd += ["--resume", str(partial[ident])]
+                # epochs done before this start were shown by an earlier driver, if any
+                progress[cell] = (partial[ident],
+                                  len(new_epochs(partial[ident], 0)))
             else:
                 cmd += ["--dataset", cell[0], "--loss", cell[1], "--seed", str(cell[2]),
                         *FLAGS, "--output-dir", str(out)]
