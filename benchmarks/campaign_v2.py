@@ -2,6 +2,7 @@
 
     python benchmarks/campaign_v2.py                          # CPU, one run at a time
     python benchmarks/campaign_v2.py --workers 6 --deadline 480 --out "$OUT/runs"   # a GPU lease
+    python benchmarks/campaign_v2.py --plan                   # what is done and left, per dataset
 
 Every run is `python -m bench run --mode finetune --no-amp --no-save-model` with default
 options (float32 on every device, so CPU and GPU records share their cells). Resumable: a
@@ -63,6 +64,30 @@ def new_epochs(folder: Path | None, seen: int) -> list[dict]:
     return curve[seen:]
 
 
+def print_plan(cells: list[tuple], done: dict[str, Path], partial: dict[str, Path]) -> None:
+    # the cost of what is left, from the wall times of this dataset's finished runs
+    for dataset in dict.fromkeys(c[0] for c in cells):
+        mine = [c for c in cells if c[0] == dataset]
+        walls = []
+        for c in mine:
+            if identity(*c) in done:
+                try:
+                    walls.append(read_json(done[identity(*c)] / "metrics.json")["timings"]["total"])
+                except (RunFolderError, KeyError):
+                    pass
+        left = [c for c in mine if identity(*c) not in done]
+        cost = (f"~{len(left) * sorted(walls)[len(walls) // 2] / 3600:.1f} h at the median "
+                f"{sorted(walls)[len(walls) // 2]:.0f} s of {len(walls)} finished runs"
+                if walls and left else "no finished run to estimate from" if left else "")
+        print(f"{dataset}: {len(mine) - len(left)} complete, "
+              f"{sum(identity(*c) in partial for c in left)} resumable, {len(left)} to run"
+              f"{'; ' + cost if cost else ''}")
+        for seed in dict.fromkeys(c[2] for c in left):
+            names = [c[1] + ("*" if identity(*c) in partial else "") for c in left if c[2] == seed]
+            print(f"  seed {seed}: {', '.join(names)}")
+    print("(* resumable: continues from its last finished epoch)")
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--datasets", default=",".join(DATASETS))
@@ -73,6 +98,8 @@ def main() -> int:
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--threads", type=int, help="torch threads per worker")
     p.add_argument("--deadline", type=float, help="seconds from now to stop")
+    p.add_argument("--plan", action="store_true",
+                   help="print what is complete and left per dataset, then stop")
     args = p.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -84,6 +111,9 @@ def main() -> int:
     print(f"campaign v2: {len(cells)} cells, {len(cells) - len(todo)} complete, "
           f"{len(todo)} to run ({sum(identity(*c) in partial for c in todo)} resumable)",
           flush=True)
+    if args.plan:
+        print_plan(cells, done, partial)
+        return 0
     start = time.monotonic()
     deadline = start + args.deadline if args.deadline else float("inf")
     env = dict(os.environ, PYTHONUNBUFFERED="1")
