@@ -14,7 +14,7 @@ import losses
 from bench.commands import plot as plot_cmd
 from bench.commands import report as report_cmd
 from bench.report.inputs import MissingInputs
-from tests.test_report import LABELS, SEEDS, make_tree, write_run
+from tests.test_report import LABELS, LOSSES, SEEDS, make_tree, write_run
 
 FIGURES = ("verdict_map", "scores", "per_emotion_delta_goemotions_frozen", "lowres", "tsne_goemotions",
            "similarity_goemotions", "cost")
@@ -112,3 +112,26 @@ def test_skips_are_one_line_notes(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "low-resource curve" in err and "t-SNE" in err and "similarity" in err
     assert (tmp_path / "figures" / "scores.pdf").stat().st_size > 1000
+
+
+def test_similarity_figure_keeps_the_complete_comparison(tmp_path):
+    """A first fine-tuned proxy_anchor seed must not replace the frozen cell where every
+    objective has seeds; once every objective is fine-tuned with 3 seeds, that cell wins."""
+    from bench.report.cells import group_cells
+    from bench.report.collect import find_runs
+    from bench.report.maps import similarity_key
+
+    runs = full_tree(tmp_path)
+
+    def key():
+        return similarity_key(group_cells(find_runs(runs)), "goemotions")
+
+    assert key().mode == "frozen"
+    order = ("proxy_anchor", *[loss for loss in LOSSES if loss != "proxy_anchor"])
+    for loss in order:
+        for seed in SEEDS:
+            run = write_run(runs, dataset="goemotions", loss=loss, seed=seed, multi_label=True,
+                            mode="finetune", name=f"ft-{loss}-{seed}")
+            add_artifacts(run, loss, 10, embeddings=False)
+            expected = "finetune" if loss == order[-1] and seed == SEEDS[-1] else "frozen"
+            assert key().mode == expected, (loss, seed)

@@ -255,3 +255,16 @@ def test_readme_section_is_generated_between_markers(tmp_path):
     import argparse
     with_readme = command_line(argparse.Namespace(runs="r", out="o", readme="R.md"))
     assert with_readme == command_line(argparse.Namespace(runs="./r/", out="o", readme=None))
+
+
+def test_a_table_without_tests_says_so(tmp_path):
+    """One seed per objective: no paired test, and the caption says why instead of quoting
+    a Holm family of 0 tests."""
+    runs = tmp_path / "runs"
+    for loss in LOSSES:
+        write_run(runs, dataset="dair_emotion", loss=loss, seed=0, multi_label=False)
+    assert report(runs, tmp_path / "tables") == 0
+    md = (tmp_path / "tables" / "dair_emotion-frozen-minilm-full.md").read_text()
+    assert "No † yet: no row has a fair softmax baseline with two or more common seeds" in md
+    assert "Holm–Bonferroni over the 0 tests" not in md
+    assert not [line for line in md.splitlines() if line.startswith("| ") and "†" in line]

@@ -75,24 +75,38 @@ def group_order(names: tuple[str, ...]) -> list[int]:
     return order + [i for i in range(len(names)) if i not in order]
 
 
+def similarity_key(cells, dataset: str, *, with_state: bool = True):
+    """The proxy_anchor cell the similarity figure draws: the setting where the most
+    objectives have records, then where its objective with the fewest seeds has the most
+    (3 are enough), then fine-tuned over frozen (the paper's method). Never the sort order: a
+    first fine-tuned seed must not replace a complete frozen comparison."""
+    keys = [k for k in main_cells(cells) if k.dataset == dataset and k.loss == "proxy_anchor"
+            and (not with_state or any((r.path / rel.STATE_FILE).exists() for r in cells[k]))]
+
+    def rank(k):
+        setting = _same_setting(cells, k)
+        return (len(setting), min(min(len(r), 3) for r in setting.values()),
+                k.mode == "finetune", k)
+    return max(keys, default=None, key=rank)
+
+
 def similarity(cells, out, *, dataset: str = "goemotions", data_dir=None, note=print) -> list:
-    keys = sorted(k for k in main_cells(cells) if k.dataset == dataset and k.loss == "proxy_anchor")
-    runs = [r for k in keys for r in cells[k] if (r.path / rel.STATE_FILE).exists()]
-    if not runs:
+    key = similarity_key(cells, dataset)
+    if key is None:
         raise Skip(f"similarity: no {dataset} proxy_anchor run with {rel.STATE_FILE}")
-    run = runs[0]
+    run = next(r for r in cells[key] if (r.path / rel.STATE_FILE).exists())
     names = tuple(run.metrics["dataset"]["label_names"])
     vec = rel.class_vectors(rel.load_state(run)).get("proxies")
     if vec is None:
         raise Skip(f"similarity: {run.path}/{rel.STATE_FILE} has no 'proxies'")
     order = group_order(names)
     sim = rel.cosine_matrix(vec)[np.ix_(order, order)]
-    rows = rel.relations(_same_setting(cells, keys[0]), rel.cooccurrence_for(cells, data_dir, note))
+    rows = rel.relations(_same_setting(cells, key), rel.cooccurrence_for(cells, data_dir, note))
     fig, axes = plt.subplots(1, 2, figsize=(WIDE, 3.6), width_ratios=(1.15, 1))
     im = axes[0].imshow(sim, cmap="RdBu_r", vmin=-1, vmax=1)
     axes[0].set_xticks(range(len(order)), [names[i] for i in order], rotation=90, fontsize=4.5)
     axes[0].set_yticks(range(len(order)), [names[i] for i in order], fontsize=4.5)
-    axes[0].set_title(f"proxy cosine similarity (proxy_anchor, seed {run.seed})")
+    axes[0].set_title(f"proxy cosine similarity (proxy_anchor, {key.mode}, seed {run.seed})")
     fig.colorbar(im, ax=axes[0], fraction=0.046, pad=0.02)
     if rows:
         colors = loss_colors({r.loss for r in rows})
@@ -102,6 +116,7 @@ def similarity(cells, out, *, dataset: str = "goemotions", data_dir=None, note=p
         axes[1].set_yticks(y, [f"{r.loss}: {r.kind} (n={r.rho.n})" for r in rows], fontsize=6)
         axes[1].axvline(0, color="black", linewidth=0.6)
         axes[1].set_xlabel("Spearman ρ: cosine vs label co-occurrence (Jaccard)")
+        axes[1].set_title(f"every objective, {key.mode}, {key.budget} training set", fontsize=7)
     else:
         axes[1].axis("off")
         axes[1].text(0, 0.5, "co-occurrence unavailable\n(no training labels)", fontsize=7)
@@ -131,9 +146,9 @@ def needs(cells, *, dataset: str, data_dir=None) -> list[Missing]:
             _test_labels(pair[0], data_dir)
         except (BenchError, OSError) as exc:
             out.append(Missing(tsne_name, dataset, f"test labels unavailable ({exc})"))
-    keys = sorted(k for k in main_cells(cells) if k.dataset == dataset and k.loss == "proxy_anchor")
-    if keys:
-        setting = _same_setting(cells, keys[0])
+    key = similarity_key(cells, dataset, with_state=False)
+    if key is not None:
+        setting = _same_setting(cells, key)
         _, failed = rel.cooccurrence_with_failures(setting, data_dir)
         out += rel.needs(setting, failed, output=f"similarity_{dataset}")
     return out

@@ -27,6 +27,9 @@ def caption(table: Table, incomplete: str = "") -> str:
             "Bold: best mean per column.")
     if table.legacy:
         text += f" {LEGACY_NOTE}"
+    elif not table.tests:
+        text += (f" No † yet: no row has a fair {BASELINE} baseline with two or more common "
+                 "seeds to test against.")
     else:
         text += (f" †: differs from its fair {BASELINE} baseline (the {BASELINE} row with the "
                  f"same run-level settings) by a {TEST_NAME}, p < 0.05 after Holm–Bonferroni "
