@@ -177,9 +177,16 @@ def test_published_numbers_beside_fair_ones_and_readme_order(tmp_path):
     assert report_cmd.handle(args) == 0
     published = (out / "published.md").read_text()
     assert ("| goemotions | 46.0 | Demszky et al. 2020, GoEmotions (ACL) | no fair full-data "
-            "cell yet | 55.2 ± 2.5 (proxy_anchor, full, n=3) | encoder: ours all-MiniLM-L6-v2"
+            "cell yet | 55.2 ± 2.5 (proxy_anchor, best of 2 objectives, full, n=3) | encoder: ours "
+            "all-MiniLM-L6-v2"
             in published)
     assert "theirs one threshold, 0.3, for every class" in published
+    # a cell where one objective has run says so instead of calling it the best
+    write_run(runs, dataset="goemotions", loss="supcon", seed=0, multi_label=True,
+              mode="finetune", name="ft-supcon-0")
+    assert report_cmd.handle(args) == 0
+    published = (out / "published.md").read_text()
+    assert "(supcon, the only objective run yet, full, n=1) | 55.2 ± 2.5" in published
     dair = next(line for line in published.splitlines() if line.startswith("| dair_emotion"))
     assert "88.2" in dair and "99" not in dair and dair.count("no fair full-data cell yet") == 2
     assert "tweeteval_emotion | 76.1 |" in published
