@@ -54,7 +54,7 @@ class Checkpoint:
         save_file(tensors, str(staging / "tensors.safetensors"))
         sched_state = {k: v for k, v in sched.state_dict().items() if k != "lr_lambdas"}
         fields = ("curve", "best_epoch", "best_dev_macro_f1", "train_seconds", "train_examples",
-                  "bad_epochs", "epochs_done", "stopped_early")
+                  "bad_epochs", "epochs_done", "stopped_early", "resumed_after")
         atomic_write_json(staging / "state.json", {
             "result": {f: getattr(result, f) for f in fields},
             "param_groups": opt_state["param_groups"], "scheduler": sched_state,

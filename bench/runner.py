@@ -109,6 +109,9 @@ def run(cfg: RunConfig, *, features=None, on_epoch=None, progress: bool = True,
                              "examples": result.train_examples,
                              "steps_per_epoch": result.steps_per_epoch,
                              "passes_per_epoch": result.passes_per_epoch,
+                             # epochs done when an interrupted run was resumed; timings'
+                             # "total" is then the last process's wall time, "train" all of it
+                             "resumed_after_epochs": result.resumed_after,
                              "examples_per_second": result.train_examples / max(result.train_seconds, 1e-9)},
                    timings=timings)
     if cfg.shots is not None:  # the few-shot rule and the counts it gave, beside the sizes

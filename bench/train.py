@@ -35,6 +35,7 @@ class TrainResult:
     epochs_done: int = 0
     steps_per_epoch: int = 0
     passes_per_epoch: int = 1
+    resumed_after: list[int] = field(default_factory=list)  # epochs done at each resume
 
 
 def targets_tensor(labels: np.ndarray) -> torch.Tensor:
@@ -156,6 +157,9 @@ def train(embedder, objective, ds, cfg: RunConfig, *, centroid_sample: np.ndarra
     result = TrainResult(steps_per_epoch=steps_per_epoch, passes_per_epoch=passes)
     if checkpoint is not None and checkpoint.exists():
         result = checkpoint.load(embedder, objective, opt, sched, rng)
+        # derived from the data, not saved: checkpoints made before this line lack them
+        result.steps_per_epoch, result.passes_per_epoch = steps_per_epoch, passes
+        result.resumed_after.append(result.epochs_done)
     for epoch in range(result.epochs_done, cfg.epochs):
         if result.bad_epochs >= cfg.patience:
             break

@@ -48,6 +48,14 @@ def test_kill_mid_epoch_then_resume_equals_uninterrupted(toy_csv, tiny_encoder, 
     assert a["test"] == b["test"] and a["dev"] == b["dev"]
     assert [e["train_loss"] for e in a["training"]["curve"]] == \
         [e["train_loss"] for e in b["training"]["curve"]]
+    # the summary fields too (steps_per_epoch was 0 in resumed records), and where it resumed
+    same = ("best_epoch", "best_dev_macro_f1", "stopped_early", "examples", "steps_per_epoch",
+            "passes_per_epoch")
+    assert {k: a["training"][k] for k in same} == {k: b["training"][k] for k in same}
+    assert a["training"]["steps_per_epoch"] == 9
+    assert a["training"]["resumed_after_epochs"] == [] and \
+        b["training"]["resumed_after_epochs"] == [1]
+    assert "in this process, resumed after epoch 1; train" in resumed.stdout
     assert not (run_dir / "checkpoint").exists()
 
 
