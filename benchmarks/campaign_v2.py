@@ -77,7 +77,8 @@ def print_plan(cells: list[tuple], done: dict[str, Path], partial: dict[str, Pat
                     pass
         left = [c for c in mine if identity(*c) not in done]
         cost = (f"~{len(left) * sorted(walls)[len(walls) // 2] / 3600:.1f} h at the median "
-                f"{sorted(walls)[len(walls) // 2]:.0f} s of {len(walls)} finished runs"
+                f"{sorted(walls)[len(walls) // 2]:.0f} s of {len(walls)} finished "
+                f"run{'s' * (len(walls) > 1)}"
                 if walls and left else "no finished run to estimate from" if left else "")
         print(f"{dataset}: {len(mine) - len(left)} complete, "
               f"{sum(identity(*c) in partial for c in left)} resumable, {len(left)} to run"
