@@ -72,7 +72,9 @@ def print_plan(cells: list[tuple], done: dict[str, Path], partial: dict[str, Pat
         for c in mine:
             if identity(*c) in done:
                 try:
-                    walls.append(read_json(done[identity(*c)] / "metrics.json")["timings"]["total"])
+                    t = read_json(done[identity(*c)] / "metrics.json")["timings"]
+                    # a resumed run's "total" is its last process; "train" spans all of them
+                    walls.append(max(t["total"], t["train"]))
                 except (RunFolderError, KeyError):
                     pass
         left = [c for c in mine if identity(*c) not in done]

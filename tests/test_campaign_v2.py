@@ -26,7 +26,7 @@ def fake_run(out: Path, driver, cell: tuple, *, complete: bool, curve: list[dict
     (folder / "status.json").write_text(json.dumps({"status": "complete" if complete
                                                     else "running"}))
     if complete:
-        (folder / "metrics.json").write_text(json.dumps({"timings": {"total": 600.0}}))
+        (folder / "metrics.json").write_text(json.dumps({"timings": {"total": 600.0, "train": 550.0}}))
     else:
         (folder / "checkpoint").mkdir()
         (folder / "checkpoint" / "state.json").write_text(json.dumps({"result": {"curve": curve}}))
