@@ -247,3 +247,15 @@ def test_still_rising_is_a_gain_of_a_point_at_the_last_epoch(devs, stopped, risi
     best = 1 + max(range(len(devs)), key=devs.__getitem__)
     training = {"best_epoch": best, "stopped_early": stopped, "curve": curve}
     assert still_rising({"mode": "finetune"}, {"training": training}) is rising
+
+
+def test_a_proxy_anchor_row_without_softmax_stays_in_the_map(tmp_path):
+    """A first proxy_anchor run where softmax has not run yet: its row is kept with every
+    cell saying why there is no verdict, instead of dropping out of the map silently."""
+    runs = known_tree(tmp_path / "runs")
+    for s in SEEDS:
+        record(runs, "alone", "proxy_anchor", s, 0.55)
+    rows = {r.setting[0]: r for r in vmap_of(runs).rows if not r.label}
+    assert {c.verdict for c in rows["alone"].cells.values()} == {"no comparison"}
+    assert {c.other for c in rows["alone"].cells.values()} == {""}
+    assert rows["win"].cells[("softmax", "macro_f1")].verdict == "win"  # the rest unchanged

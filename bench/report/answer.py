@@ -47,7 +47,8 @@ def answer_text(tables_dir: str | Path) -> str:
             f"t-test over seeds, Holm–Bonferroni over the whole map); it wins "
             f"{_where(decided, 'win')} and loses {_where(decided, 'loss')} (points), and "
             f"{pending} more {'setting has' if pending == 1 else 'settings have'} no verdict "
-            f"yet (fewer than two seeds or not converged). In embedding quality (MAP@R) it "
+            f"yet (fewer than two common seeds, not converged, or no softmax run to compare "
+            f"with). In embedding quality (MAP@R) it "
             f"{_tally([r for r in mapr if r['verdict'] in DECIDED])}.")
 
 

@@ -1,8 +1,9 @@
 """Where proxy_anchor wins, loses or ties: one family of fair comparisons, Holm-corrected.
 
 The summary table and the verdict map (table and figure) are both drawn from `verdict_map`.
-Rows: every proxy_anchor row of a non-legacy table that has a fair softmax baseline (the
-softmax row with the same run-level settings; in a +sweep table the tuned softmax).
+Rows: every proxy_anchor row of a non-legacy table, compared with its fair softmax baseline
+(the softmax row with the same run-level settings; in a +sweep table the tuned softmax); a row
+without one yet is kept, its cells saying "no comparison", so no input drops out silently.
 Columns: proxy_anchor − softmax and proxy_anchor − the best other objective (the highest
 mean of that metric among the converged rows with the same run-level settings), for
 macro-F1 and MAP@R. Each cell: mean difference over the common seeds (points), a paired
@@ -70,7 +71,7 @@ def _others(table: Table, row: Row) -> list[Row]:
             and (table.swept or r.settings.run == row.settings.run)]
 
 
-def _plan(table: Table, row: Row, base: Row) -> dict[tuple[str, str], tuple[Row | None, str]]:
+def _plan(table: Table, row: Row, base: Row | None) -> dict[tuple[str, str], tuple[Row | None, str]]:
     """(comparison, metric) -> (row compared with, reason there is no test or "")."""
     out = {}
     for metric in METRICS:
@@ -92,10 +93,8 @@ def verdict_map(tables: list[Table], challenger: str = CHALLENGER) -> VerdictMap
         if t.legacy:
             continue  # legacy records never feed a verdict
         rows = [r for r in t.rows if r.loss == challenger]
-        for row in rows:
-            base = t.baseline(row)
-            if base is not None:
-                planned.append((t, row, _plan(t, row, base)))
+        for row in rows:  # without a baseline yet the row stays, its cells say why
+            planned.append((t, row, _plan(t, row, t.baseline(row))))
     tests: dict[tuple, Paired] = {}  # one entry per distinct test: the family
     for t, row, plan in planned:
         for (_, metric), (other, why) in plan.items():
