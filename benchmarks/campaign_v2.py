@@ -64,29 +64,29 @@ def new_epochs(folder: Path | None, seen: int) -> list[dict]:
     return curve[seen:]
 
 
-def print_plan(cells: list[tuple], done: dict[str, Path], partial: dict[str, Path]) -> None:
+def print_plan(ident: dict[tuple, str], done: dict[str, Path], partial: dict[str, Path]) -> None:
     # the cost of what is left, from the wall times of this dataset's finished runs
-    for dataset in dict.fromkeys(c[0] for c in cells):
-        mine = [c for c in cells if c[0] == dataset]
+    for dataset in dict.fromkeys(c[0] for c in ident):
+        mine = [c for c in ident if c[0] == dataset]
         walls = []
         for c in mine:
-            if identity(*c) in done:
+            if ident[c] in done:
                 try:
-                    t = read_json(done[identity(*c)] / "metrics.json")["timings"]
+                    t = read_json(done[ident[c]] / "metrics.json")["timings"]
                     # a resumed run's "total" is its last process; "train" spans all of them
                     walls.append(max(t["total"], t["train"]))
                 except (RunFolderError, KeyError):
                     pass
-        left = [c for c in mine if identity(*c) not in done]
+        left = [c for c in mine if ident[c] not in done]
         cost = (f"~{len(left) * sorted(walls)[len(walls) // 2] / 3600:.1f} h at the median "
                 f"{sorted(walls)[len(walls) // 2]:.0f} s of {len(walls)} finished "
                 f"run{'s' * (len(walls) > 1)}"
                 if walls and left else "no finished run to estimate from" if left else "")
         print(f"{dataset}: {len(mine) - len(left)} complete, "
-              f"{sum(identity(*c) in partial for c in left)} resumable, {len(left)} to run"
+              f"{sum(ident[c] in partial for c in left)} resumable, {len(left)} to run"
               f"{'; ' + cost if cost else ''}")
         for seed in dict.fromkeys(c[2] for c in left):
-            names = [c[1] + ("*" if identity(*c) in partial else "") for c in left if c[2] == seed]
+            names = [c[1] + ("*" if ident[c] in partial else "") for c in left if c[2] == seed]
             print(f"  seed {seed}: {', '.join(names)}")
     print("(* resumable: continues from its last finished epoch)")
 
@@ -110,12 +110,13 @@ def main() -> int:
     # seed-major order: every objective gets seed 0 before any gets seed 1
     cells = [(d, loss, s) for d in args.datasets.split(",") for s in range(args.seeds)
              for loss in args.losses.split(",")]
-    todo = [c for c in cells if identity(*c) not in done]
+    ident = {c: identity(*c) for c in cells}  # one config hash per cell, not one per use
+    todo = [c for c in cells if ident[c] not in done]
     print(f"campaign v2: {len(cells)} cells, {len(cells) - len(todo)} complete, "
-          f"{len(todo)} to run ({sum(identity(*c) in partial for c in todo)} resumable)",
+          f"{len(todo)} to run ({sum(ident[c] in partial for c in todo)} resumable)",
           flush=True)
     if args.plan:
-        print_plan(cells, done, partial)
+        print_plan(ident, done, partial)
         return 0
     start = time.monotonic()
     deadline = start + args.deadline if args.deadline else float("inf")
@@ -129,7 +130,7 @@ def main() -> int:
     while todo or running:
         for proc, (cell, t0, log) in list(running.items()):
             folder, seen = progress.get(cell, (None, 0))
-            folder = folder or run_folder(out, cell, identity(*cell))
+            folder = folder or run_folder(out, cell, ident[cell])
             for row in new_epochs(folder, seen):
                 seen += 1
                 print(f"[{time.monotonic() - start:6.0f}s] {cell} epoch {row['epoch']}: "
@@ -163,13 +164,12 @@ def main() -> int:
                 break
             cell = fits[0]
             todo.remove(cell)
-            ident = identity(*cell)
             cmd = [sys.executable, "-m", "bench", "run"]
-            if ident in partial:
-                cmd += ["--resume", str(partial[ident])]
+            if ident[cell] in partial:
+                folder = partial[ident[cell]]
+                cmd += ["--resume", str(folder)]
                 # epochs done before this start were shown by an earlier driver, if any
-                progress[cell] = (partial[ident],
-                                  len(new_epochs(partial[ident], 0)))
+                progress[cell] = (folder, len(new_epochs(folder, 0)))
             else:
                 cmd += ["--dataset", cell[0], "--loss", cell[1], "--seed", str(cell[2]),
                         *FLAGS, "--output-dir", str(out)]

@@ -98,11 +98,10 @@ def summary_table(metrics: dict) -> str:
     lines += [f"  {name:<16}{value:.4f}" for name, value in rows]
     t = metrics["timings"]
     resumed = metrics["training"].get("resumed_after_epochs") or []
-    where = (f" in this process, resumed after epoch {resumed[-1]}; train {t['train']:.0f} s "
-             "in all" if resumed else f" (train {t['train']:.0f} s")
-    lines.append(f"  wall time {t['total']:.0f} s{where}, "
-                 f"{metrics['training']['examples_per_second']:.1f} examples/s"
-                 f"{'' if resumed else ')'}")
+    train = (f"in this process, resumed after epoch {resumed[-1]}; train {t['train']:.0f} s "
+             "in all" if resumed else f"train {t['train']:.0f} s")
+    lines.append(f"  wall time {t['total']:.0f} s ({train}, "
+                 f"{metrics['training']['examples_per_second']:.1f} examples/s)")
     return "\n".join(lines)
 
 
