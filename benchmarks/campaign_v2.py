@@ -10,7 +10,10 @@ cell whose complete record (same configuration identity) exists in `--out` or in
 `--also` folder is skipped, and an interrupted run with a checkpoint is continued with
 `bench run --resume`. Several workers may share one GPU: MiniLM at batch 32 leaves it idle
 most of the time. With `--deadline S` no run is started that its dataset's slowest finished
-run says would not end within S seconds, and runs still going at S are interrupted.
+run on this kind of device (in the records or in this driver) says would not end within S
+seconds, and runs still going at S are interrupted; `--fill` starts them anyway, for a machine
+that keeps its run folders (their per-epoch checkpoints) until the next driver. Interrupting
+the driver (Ctrl-C, `kill`) interrupts its runs the same way.
 """
 
 from __future__ import annotations
@@ -64,22 +67,36 @@ def new_epochs(folder: Path | None, seen: int) -> list[dict]:
     return curve[seen:]
 
 
+def finished_walls(ident: dict[tuple, str], done: dict[str, Path],
+                   device: str | None = None) -> dict[str, list[float]]:
+    """Wall seconds of each dataset's finished runs, sorted, on `device` ("cpu", "cuda") if given.
+
+    The plan's cost and the deadline's guess: a CPU record says nothing of a GPU's speed.
+    """
+    walls: dict[str, list[float]] = {}
+    for cell, key in ident.items():
+        if key in done:
+            try:
+                t = read_json(done[key] / "metrics.json")["timings"]
+                ran_on = str(read_json(done[key] / "env.json").get("device", ""))
+            except (RunFolderError, KeyError):
+                continue
+            if device and ran_on.split(":")[0] != device:
+                continue
+            # a resumed run's "total" is its last process; "train" spans all of them
+            walls.setdefault(cell[0], []).append(max(t["total"], t["train"]))
+    return {dataset: sorted(w) for dataset, w in walls.items()}
+
+
 def print_plan(ident: dict[tuple, str], done: dict[str, Path], partial: dict[str, Path]) -> None:
     # the cost of what is left, from the wall times of this dataset's finished runs
+    all_walls = finished_walls(ident, done)
     for dataset in dict.fromkeys(c[0] for c in ident):
         mine = [c for c in ident if c[0] == dataset]
-        walls = []
-        for c in mine:
-            if ident[c] in done:
-                try:
-                    t = read_json(done[ident[c]] / "metrics.json")["timings"]
-                    # a resumed run's "total" is its last process; "train" spans all of them
-                    walls.append(max(t["total"], t["train"]))
-                except (RunFolderError, KeyError):
-                    pass
+        walls = all_walls.get(dataset, [])
         left = [c for c in mine if ident[c] not in done]
-        cost = (f"~{len(left) * sorted(walls)[len(walls) // 2] / 3600:.1f} h at the median "
-                f"{sorted(walls)[len(walls) // 2]:.0f} s of {len(walls)} finished "
+        cost = (f"~{len(left) * walls[len(walls) // 2] / 3600:.1f} h at the median "
+                f"{walls[len(walls) // 2]:.0f} s of {len(walls)} finished "
                 f"run{'s' * (len(walls) > 1)}"
                 if walls and left else "no finished run to estimate from" if left else "")
         print(f"{dataset}: {len(mine) - len(left)} complete, "
@@ -89,6 +106,33 @@ def print_plan(ident: dict[tuple, str], done: dict[str, Path], partial: dict[str
             names = [c[1] + ("*" if ident[c] in partial else "") for c in left if c[2] == seed]
             print(f"  seed {seed}: {', '.join(names)}")
     print("(* resumable: continues from its last finished epoch)")
+
+
+def log_name(cell: tuple) -> str:
+    return f".log-{cell[0]}-{cell[1]}-s{cell[2]}.txt"
+
+
+def launch(cell: tuple, resume: Path | None, out: Path, env: dict) -> subprocess.Popen:
+    cmd = [sys.executable, "-m", "bench", "run"]
+    if resume:
+        cmd += ["--resume", str(resume)]
+    else:
+        cmd += ["--dataset", cell[0], "--loss", cell[1], "--seed", str(cell[2]), *FLAGS,
+                "--output-dir", str(out)]
+    # a driver started in the background (nohup ... &) has SIGINT ignored, and its
+    # children would inherit that: restore it, so the deadline can interrupt them
+    return subprocess.Popen(cmd, cwd=REPO, env=env, stdout=(out / log_name(cell)).open("w"),
+                            stderr=subprocess.STDOUT,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+
+
+def interrupt(running: dict[subprocess.Popen, tuple], why: str) -> None:
+    for proc, (cell, _, _) in running.items():
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)  # the run marks itself interrupted
+            print(f"{why}: interrupted {cell}", flush=True)
+    for proc in running:
+        proc.wait()
 
 
 def main() -> int:
@@ -101,6 +145,10 @@ def main() -> int:
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--threads", type=int, help="torch threads per worker")
     p.add_argument("--deadline", type=float, help="seconds from now to stop")
+    p.add_argument("--fill", action="store_true",
+                   help="with --deadline, also start runs that cannot finish in time: they "
+                        "checkpoint every epoch and the next driver resumes them (for a "
+                        "machine whose run folders persist, not a GPU lease)")
     p.add_argument("--plan", action="store_true",
                    help="print what is complete and left per dataset, then stop")
     args = p.parse_args()
@@ -123,68 +171,66 @@ def main() -> int:
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     if args.threads:
         env["OMP_NUM_THREADS"] = str(args.threads)
-    slowest: dict[str, float] = {}
+    # the slowest finished run of each dataset, in the records or in this driver
+    import torch  # only here: --plan stays quick
+
+    here = "cuda" if torch.cuda.is_available() else "cpu"
+    slowest = {dataset: w[-1] for dataset, w in finished_walls(ident, done, here).items()}
     running: dict[subprocess.Popen, tuple] = {}
     progress: dict[tuple, tuple[Path | None, int]] = {}  # cell -> (run folder, epochs shown)
     failures = 0
-    while todo or running:
-        for proc, (cell, t0, log) in list(running.items()):
-            folder, seen = progress.get(cell, (None, 0))
-            folder = folder or run_folder(out, cell, ident[cell])
-            for row in new_epochs(folder, seen):
-                seen += 1
-                print(f"[{time.monotonic() - start:6.0f}s] {cell} epoch {row['epoch']}: "
-                      f"dev macro-F1 {row['dev_macro_f1']:.4f}, train loss "
-                      f"{row['train_loss']:.4f}, {row['seconds']:.0f}s", flush=True)
-            progress[cell] = (folder, seen)
-            if proc.poll() is None:
-                continue
-            del running[proc]
-            wall = time.monotonic() - t0
-            tail = log.read_text().strip().splitlines()[-3:]
-            ok = proc.returncode == 0
-            failures += not ok
-            if ok:
-                slowest[cell[0]] = max(slowest.get(cell[0], 0.0), wall)
-            print(f"[{time.monotonic() - start:6.0f}s] {'done' if ok else 'FAILED'} "
-                  f"{cell} in {wall:.0f}s: {' | '.join(tail)}", flush=True)
-        now = time.monotonic()
-        if now >= deadline:
-            for proc, (cell, _, _) in running.items():
-                proc.send_signal(signal.SIGINT)  # the run marks itself interrupted
-                print(f"deadline: interrupted {cell}", flush=True)
-            for proc in running:
-                proc.wait()
-            break
-        while len(running) < args.workers:
-            # the first cell in order that can still end before the deadline
-            fits = [c for c in todo
-                    if now + slowest.get(c[0], FIRST_GUESS_S.get(c[0], 300)) <= deadline]
-            if not fits:
+    # a `kill` or `pkill -INT` that reaches only the driver stops its runs as the deadline
+    # does: each marks itself interrupted and keeps its checkpoint for the next driver
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, lambda *_: signal.default_int_handler(signal.SIGINT, None))
+    try:
+        while todo or running:
+            for proc, (cell, t0, log) in list(running.items()):
+                folder, seen = progress.get(cell, (None, 0))
+                folder = folder or run_folder(out, cell, ident[cell])
+                for row in new_epochs(folder, seen):
+                    seen += 1
+                    print(f"[{time.monotonic() - start:6.0f}s] {cell} epoch {row['epoch']}: "
+                          f"dev macro-F1 {row['dev_macro_f1']:.4f}, train loss "
+                          f"{row['train_loss']:.4f}, {row['seconds']:.0f}s", flush=True)
+                progress[cell] = (folder, seen)
+                if proc.poll() is None:
+                    continue
+                del running[proc]
+                wall = time.monotonic() - t0
+                tail = log.read_text().strip().splitlines()[-3:]
+                ok = proc.returncode == 0
+                failures += not ok
+                if ok:
+                    slowest[cell[0]] = max(slowest.get(cell[0], 0.0), wall)
+                print(f"[{time.monotonic() - start:6.0f}s] {'done' if ok else 'FAILED'} "
+                      f"{cell} in {wall:.0f}s: {' | '.join(tail)}", flush=True)
+            now = time.monotonic()
+            if now >= deadline:
+                interrupt(running, "deadline")
                 break
-            cell = fits[0]
-            todo.remove(cell)
-            cmd = [sys.executable, "-m", "bench", "run"]
-            if ident[cell] in partial:
-                folder = partial[ident[cell]]
-                cmd += ["--resume", str(folder)]
-                # epochs done before this start were shown by an earlier driver, if any
-                progress[cell] = (folder, len(new_epochs(folder, 0)))
-            else:
-                cmd += ["--dataset", cell[0], "--loss", cell[1], "--seed", str(cell[2]),
-                        *FLAGS, "--output-dir", str(out)]
-            log = out / f".log-{cell[0]}-{cell[1]}-s{cell[2]}.txt"
-            # a driver started in the background (nohup ... &) has SIGINT ignored, and its
-            # children would inherit that: restore it, so the deadline can interrupt them
-            running[subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log.open("w"),
-                                     stderr=subprocess.STDOUT,
-                                     preexec_fn=lambda: signal.signal(signal.SIGINT,
-                                                                      signal.SIG_DFL))
-                    ] = (cell, time.monotonic(), log)
-        if not running and todo:  # nothing fits before the deadline
-            print(f"deadline: {len(todo)} cells left for the next lease", flush=True)
-            break
-        time.sleep(1.0)
+            while len(running) < args.workers:
+                # the first cell in order that can still end before the deadline
+                fits = [c for c in todo if args.fill or now + slowest.get(
+                    c[0], FIRST_GUESS_S.get(c[0], 300)) <= deadline]
+                if not fits:
+                    break
+                cell = fits[0]
+                todo.remove(cell)
+                resume = partial.get(ident[cell])
+                if resume:  # epochs done before this start were shown by an earlier driver
+                    progress[cell] = (resume, len(new_epochs(resume, 0)))
+                running[launch(cell, resume, out, env)] = (cell, time.monotonic(),
+                                                           out / log_name(cell))
+            if not running and todo:  # nothing fits before the deadline
+                print(f"deadline: {len(todo)} cells left for the next lease", flush=True)
+                break
+            time.sleep(1.0)
+    except KeyboardInterrupt:
+        interrupt(running, "stopped")
+        print(f"campaign v2: stopped by a signal after {time.monotonic() - start:.0f}s",
+              flush=True)
+        return 130
     print(f"campaign v2: stopped after {time.monotonic() - start:.0f}s, {failures} failed, "
           f"{len(todo)} not started", flush=True)
     return 1 if failures else 0

@@ -6,6 +6,7 @@ import importlib.util
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -19,14 +20,17 @@ def load_driver():
     return module
 
 
-def fake_run(out: Path, driver, cell: tuple, *, complete: bool, curve: list[dict] = ()):
+def fake_run(out: Path, driver, cell: tuple, *, complete: bool, curve: list[dict] = (),
+             total: float = 600.0, device: str = "cpu"):
     folder = out / f"{cell[0]}-{cell[1]}-finetune-s{cell[2]}-20261127-000000-abcdef"
     folder.mkdir(parents=True)
     (folder / "config.json").write_text(json.dumps({"identity": driver.identity(*cell)}))
     (folder / "status.json").write_text(json.dumps({"status": "complete" if complete
                                                     else "running"}))
     if complete:
-        (folder / "metrics.json").write_text(json.dumps({"timings": {"total": 600.0, "train": 550.0}}))
+        timings = {"total": total, "train": total - 50.0}
+        (folder / "metrics.json").write_text(json.dumps({"timings": timings}))
+        (folder / "env.json").write_text(json.dumps({"device": device}))
     else:
         (folder / "checkpoint").mkdir()
         (folder / "checkpoint" / "state.json").write_text(json.dumps({"result": {"curve": curve}}))
@@ -60,3 +64,37 @@ def test_epoch_lines_come_from_the_checkpoint_curve(tmp_path):
     assert driver.new_epochs(None, 0) == []  # the run has not made its folder yet
     (folder / "checkpoint" / "state.json").write_text("{not json")  # mid-swap or damaged
     assert driver.new_epochs(folder, 0) == []
+
+
+def test_walls_are_per_dataset_sorted_and_per_device(tmp_path):
+    driver = load_driver()
+    cells = [("dair_emotion", "softmax", 0), ("dair_emotion", "supcon", 0),
+             ("dair_emotion", "triplet", 0), ("goemotions", "softmax", 0)]
+    fake_run(tmp_path, driver, cells[0], complete=True, total=900.0)
+    fake_run(tmp_path, driver, cells[1], complete=True, total=80.0, device="cuda:0")
+    fake_run(tmp_path, driver, cells[2], complete=True, total=700.0)
+    fake_run(tmp_path, driver, cells[3], complete=False)
+    ident = {c: driver.identity(*c) for c in cells}
+    done, _ = driver.scan_runs(tmp_path)
+    assert driver.finished_walls(ident, done) == {"dair_emotion": [80.0, 700.0, 900.0]}
+    # a GPU lease must not wait on a CPU record's 900 s, nor a CPU on a GPU's 80 s
+    assert driver.finished_walls(ident, done, "cuda") == {"dair_emotion": [80.0]}
+    assert driver.finished_walls(ident, done, "cpu") == {"dair_emotion": [700.0, 900.0]}
+
+
+def test_interrupt_makes_each_running_run_stop_as_interrupted(tmp_path):
+    driver = load_driver()
+    marker = tmp_path / "status"
+    child = ("import signal, time, pathlib\n"
+             "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
+             f"p = pathlib.Path({str(marker)!r}); p.write_text('running')\n"
+             "try:\n    time.sleep(60)\n"
+             "except KeyboardInterrupt:\n    p.write_text('interrupted')\n")
+    proc = subprocess.Popen([sys.executable, "-c", child])
+    for _ in range(100):  # until the child has installed its handler
+        if marker.exists():
+            break
+        time.sleep(0.05)
+    driver.interrupt({proc: (("dair_emotion", "softmax", 0), 0.0, None)}, "deadline")
+    assert proc.returncode == 0
+    assert marker.read_text() == "interrupted"
