@@ -27,7 +27,20 @@ PER_OBJECTIVE = "objective"
 # Options added after records existed, with the value those records were run with.
 LATER_OPTIONS: dict[str, Any] = {"cpu_bf16": False, "head_lr_multiplier": PER_OBJECTIVE,
                                  "label_columns": None, "ignore_columns": None, "shots": None,
-                                 "min_steps": None}
+                                 "min_steps": None, "names_changed_defaults": False}
+
+
+def changed_defaults(loss: str) -> dict[str, tuple[Any, Any]]:
+    """{hyperparameter: (former default, current default)} of objective `loss`: the ones it
+    declares in `former_defaults`; {} for an objective not registered in this process."""
+    import losses  # here: importing the config must not need torch
+
+    try:
+        cls = losses.get(loss)
+    except ValueError:
+        return {}
+    return {k: (v, cls.defaults[k]) for k, v in cls.former_defaults.items()}
+
 
 # Few-shot (--shots) fine-tune runs: at least this many optimisation steps, reached by passing
 # over the small training set several times per epoch (dev evaluation and early stopping stay
@@ -87,6 +100,10 @@ class RunConfig:
     amp: bool = True
     cpu_bf16: bool = False  # bf16 autocast on CPU: fast with AMX/AVX512-BF16, last digits differ
     trust_remote_code: bool = False
+    # loss_hparams names each default the objective changed after records existed (its
+    # `former_defaults`) at today's value: True for every new configuration, False for the
+    # records made before (from_dict), which ran with the former value where they omit it
+    names_changed_defaults: bool = True
     save_model: bool = True
     save_test_embeddings: bool = False
     score_test: bool = True  # sweeps turn it off: their trials must never see test data
@@ -107,6 +124,12 @@ class RunConfig:
         if self.shots is not None and (self.max_train is not None or self.train_fraction is not None):
             raise ValueError("shots cannot be combined with max_train or train_fraction, but got "
                              f"{self.shots=}, {self.max_train=}, {self.train_fraction=}")
+        # a new configuration names every changed default at its current value, so its
+        # identity differs from the records made with the former one
+        missing = {k: now for k, (_, now) in changed_defaults(self.loss).items()
+                   if k not in self.loss_hparams}
+        if missing and self.names_changed_defaults:
+            object.__setattr__(self, "loss_hparams", {**self.loss_hparams, **missing})
         h = self.head_lr_multiplier
         if isinstance(h, str) and h != PER_OBJECTIVE or isinstance(h, bool) or (
                 isinstance(h, int | float) and not h > 0):
@@ -120,12 +143,20 @@ class RunConfig:
         fills = {k: v for k, v in defaults.items() if getattr(self, k) is None}
         return dataclasses.replace(self, **fills)
 
+    def hparams(self) -> dict[str, Any]:
+        """The objective's own hyperparameters that are not its defaults: `loss_hparams`, plus
+        the former value of each changed default a record made before the change omits."""
+        if self.names_changed_defaults:
+            return dict(self.loss_hparams)
+        former = {k: was for k, (was, _) in changed_defaults(self.loss).items()}
+        return {**former, **self.loss_hparams}
+
     def objective_hparams(self) -> dict[str, Any]:
         """The objective's keyword arguments: its hparams plus the run-level head lr."""
         h = self.resolved().head_lr_multiplier
         if h == PER_OBJECTIVE or "lr_multiplier" in self.loss_hparams:
-            return dict(self.loss_hparams)
-        return {**self.loss_hparams, "lr_multiplier": float(h)}
+            return self.hparams()
+        return {**self.hparams(), "lr_multiplier": float(h)}
 
     def to_dict(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
@@ -146,7 +177,8 @@ class RunConfig:
         for k, legacy in LATER_OPTIONS.items():
             if d[k] == legacy:
                 d.pop(k)
+        # names_changed_defaults shows in loss_hparams (new configurations name the values)
         for k in ("output_dir", "run_id", "save_model", "save_test_embeddings", "device", "tags",
-                  "data_dir", "score_test"):
-            d.pop(k)
+                  "data_dir", "score_test", "names_changed_defaults"):
+            d.pop(k, None)
         return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]

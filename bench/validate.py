@@ -143,6 +143,7 @@ def validate_run_level(cfg: RunConfig, *, names: Mapping[str, str] | None = None
 def validate_run_config(cfg: RunConfig, *, names: Mapping[str, str] | None = None) -> None:
     """Every check a run's options need; raises UsageError on the first failure."""
     validate_run_level(cfg, names=names)
-    run_level = {k: v for k, v in cfg.objective_hparams().items() if k not in cfg.loss_hparams}
-    check_objective(cfg.loss, cfg.loss_hparams, run_level=run_level, kinds=label_kinds(cfg),
+    own = cfg.hparams()
+    run_level = {k: v for k, v in cfg.objective_hparams().items() if k not in own}
+    check_objective(cfg.loss, own, run_level=run_level, kinds=label_kinds(cfg),
                     opt=option("loss", names))

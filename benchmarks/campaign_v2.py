@@ -47,9 +47,16 @@ def identity(dataset: str, loss: str, seed: int) -> str:
                      save_model=False).identity_hash()
 
 
-def run_folder(out: Path, cell: tuple, ident: str) -> Path | None:
-    # the folder `bench run` made for this cell: the newest with its identity
-    for folder in sorted(out.glob(f"{cell[0]}-{cell[1]}-finetune-s{cell[2]}-*"), reverse=True):
+def cell_folders(out: Path, cell: tuple) -> set[Path]:
+    return set(out.glob(f"{cell[0]}-{cell[1]}-finetune-s{cell[2]}-*"))
+
+
+def run_folder(out: Path, cell: tuple, ident: str, before: set[Path] = frozenset()
+               ) -> Path | None:
+    # the folder `bench run` made for this cell: the newest with its identity that was not
+    # there `before` the launch (an interrupted attempt without a checkpoint has the same
+    # identity, and the new run makes its folder only after a second or two)
+    for folder in sorted(cell_folders(out, cell) - before, reverse=True):
         try:
             if read_json(folder / "config.json").get("identity") == ident:
                 return folder
@@ -178,6 +185,7 @@ def main() -> int:
     slowest = {dataset: w[-1] for dataset, w in finished_walls(ident, done, here).items()}
     running: dict[subprocess.Popen, tuple] = {}
     progress: dict[tuple, tuple[Path | None, int]] = {}  # cell -> (run folder, epochs shown)
+    before: dict[tuple, set[Path]] = {}  # cell -> its folders that existed at its launch
     failures = 0
     # a `kill` or `pkill -INT` that reaches only the driver stops its runs as the deadline
     # does: each marks itself interrupted and keeps its checkpoint for the next driver
@@ -187,7 +195,7 @@ def main() -> int:
         while todo or running:
             for proc, (cell, t0, log) in list(running.items()):
                 folder, seen = progress.get(cell, (None, 0))
-                folder = folder or run_folder(out, cell, ident[cell])
+                folder = folder or run_folder(out, cell, ident[cell], before[cell])
                 for row in new_epochs(folder, seen):
                     seen += 1
                     print(f"[{time.monotonic() - start:6.0f}s] {cell} epoch {row['epoch']}: "
@@ -220,6 +228,7 @@ def main() -> int:
                 resume = partial.get(ident[cell])
                 if resume:  # epochs done before this start were shown by an earlier driver
                     progress[cell] = (resume, len(new_epochs(resume, 0)))
+                before[cell] = cell_folders(out, cell)
                 running[launch(cell, resume, out, env)] = (cell, time.monotonic(),
                                                            out / log_name(cell))
             if not running and todo:  # nothing fits before the deadline

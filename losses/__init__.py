@@ -9,8 +9,10 @@ for objectives written outside this repository (README, "Bring your own objectiv
   validates the inputs, computes in float32, fits class centroids, and trains the class's
   own parameters at the run's head learning rate. Class attributes: `name` (snake_case,
   unique), `defaults` (every hyperparameter, `lr_multiplier` included), `search_space`,
-  `uses_centroids` (predict by cosine to class centroids) and `samples_per_class` (examples
-  per class each batch must hold). Override `scores`/`class_vectors` to predict otherwise.
+  `uses_centroids` (predict by cosine to class centroids), `samples_per_class` (examples
+  per class each batch must hold) and `former_defaults` (a changed default's old value, so
+  records made with it keep their meaning). Override `scores`/`class_vectors` to predict
+  otherwise.
 - `SearchParam`: the range (or choices) the sweep draws one hyperparameter from; every
   objective's space gets the same number of completed trials.
 - `register`: class decorator adding the objective under its `name`; it rejects a

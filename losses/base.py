@@ -66,6 +66,10 @@ class Objective(nn.Module, abc.ABC):
     search_space: ClassVar[dict[str, SearchParam]] = {}
     uses_centroids: ClassVar[bool] = False
     samples_per_class: ClassVar[int] = 0
+    # Hyperparameters whose default changed after run records existed -> the value those
+    # records ran with. A new run names the current default in its configuration (and so in
+    # its identity); a record that does not name it ran with this value (bench.config).
+    former_defaults: ClassVar[dict[str, object]] = {}
 
     def __init__(self, *, num_classes: int, embedding_dim: int, multi_label: bool, **hparams):
         super().__init__()

@@ -33,6 +33,11 @@ def register(cls: type[Objective]) -> type[Objective]:
         raise ValueError(
             f"{cls.__name__}.defaults must contain 'lr_multiplier' but got {cls.defaults=}"
         )
+    changed = {k: v for k, v in cls.former_defaults.items()
+               if k not in cls.defaults or cls.defaults[k] == v}
+    if changed:
+        raise ValueError(f"{cls.__name__}.former_defaults must name hyperparameters of "
+                         f"defaults, each with a value other than today's, but got {changed=}")
     extra = sorted(set(cls.search_space) - set(cls.defaults))
     if extra:
         raise ValueError(f"{cls.__name__}.search_space keys need a default but got {extra=}")

@@ -59,6 +59,10 @@ def test_epoch_lines_come_from_the_checkpoint_curve(tmp_path):
     folder = fake_run(tmp_path, driver, cell, complete=False, curve=rows)
     assert driver.run_folder(tmp_path, cell, driver.identity(*cell)) == folder
     assert driver.run_folder(tmp_path, cell, "another identity") is None
+    # a folder that was there before the launch (an attempt interrupted before its first
+    # checkpoint has the same identity) is not the new run's
+    assert driver.run_folder(tmp_path, cell, driver.identity(*cell), {folder}) is None
+    assert driver.cell_folders(tmp_path, cell) == {folder}
     assert driver.new_epochs(folder, 0) == rows
     assert driver.new_epochs(folder, 1) == rows[1:]
     assert driver.new_epochs(None, 0) == []  # the run has not made its folder yet

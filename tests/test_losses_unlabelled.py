@@ -85,14 +85,17 @@ def shares(y, i, j) -> bool:
     return bool((y[i] * y[j]).sum() > 0)
 
 
-def naive_triplet(obj, x, y, margin=0.05) -> Tensor:  # batch-hard miner
-    s, values = cos(x, x), []
+def naive_triplet(obj, x, y) -> Tensor:
+    s, values, margin = cos(x, x), [], obj.margin
     for a in range(len(x)):
         pos = [p for p in range(len(x)) if p != a and shares(y, a, p)]
         neg = [n for n in range(len(x)) if n != a and not shares(y, a, n)]
-        if pos and neg:
+        if obj.miner == "batch_hard" and pos and neg:
             hardest = min(s[a, p] for p in pos), max(s[a, n] for n in neg)
             values.append(torch.relu(hardest[1] - hardest[0] + margin))
+        if obj.miner == "semi_hard":  # every triplet with 0 < s(a,p) - s(a,n) <= margin
+            values += [torch.relu(s[a, n] - s[a, p] + margin) for p in pos for n in neg
+                       if 0 < s[a, p] - s[a, n] <= margin]
     nonzero = [v for v in values if v > 0]
     return sum(nonzero) / len(nonzero) if nonzero else torch.tensor(0.0, dtype=x.dtype)
 
@@ -109,6 +112,11 @@ def naive_supcon(obj, x, y, temperature=0.1) -> Tensor:
 
 NAIVE = {"softmax": naive_softmax, "proxy_anchor": naive_proxy_anchor,
          "proxy_nca": naive_proxy_nca, "triplet": naive_triplet, "supcon": naive_supcon}
+# every objective with its defaults, triplet's other miner, and a margin wide enough that
+# this small batch has semi-hard triplets (at 0.05 it has none: a zero loss)
+CASES = [pytest.param(name, {}, id=name) for name in sorted(NAIVE)] + [
+    pytest.param("triplet", {"miner": "batch_hard"}, id="triplet-batch_hard"),
+    pytest.param("triplet", {"margin": 0.5}, id="triplet-semi_hard-margin0.5")]
 
 
 class LossOf(nn.Module):
@@ -128,10 +136,10 @@ def test_every_objective_is_covered():
 
 
 @pytest.mark.parametrize("make_batch", [mixed_batch, empty_batch], ids=["mixed", "only-empty"])
-@pytest.mark.parametrize("name", sorted(NAIVE))
-def test_value_and_gradients_equal_the_naive_reference(name, make_batch):
+@pytest.mark.parametrize(("name", "hparams"), CASES)
+def test_value_and_gradients_equal_the_naive_reference(name, hparams, make_batch):
     x, y = make_batch()
-    obj = build(name)
+    obj = build(name, **hparams)
     params = dict(obj.named_parameters())
     x1 = x.clone().requires_grad_(True)
     value = obj.compute_loss(x1, y)
@@ -152,12 +160,12 @@ def test_value_and_gradients_equal_the_naive_reference(name, make_batch):
 
 
 @pytest.mark.parametrize("make_batch", [mixed_batch, empty_batch], ids=["mixed", "only-empty"])
-@pytest.mark.parametrize("name", sorted(NAIVE))
-def test_gradcheck_in_float64(name, make_batch):
+@pytest.mark.parametrize(("name", "hparams"), CASES)
+def test_gradcheck_in_float64(name, hparams, make_batch):
     """Autograd against finite differences, for the embeddings and every own parameter."""
     x, y = make_batch()
     # a smaller alpha keeps proxy-anchor's exp() in the range finite differences resolve
-    obj = build(name, alpha=4.0) if name == "proxy_anchor" else build(name)
+    obj = build(name, alpha=4.0) if name == "proxy_anchor" else build(name, **hparams)
     loss = LossOf(obj, y)
     names = [f"obj.{k}" for k, _ in obj.named_parameters()]
     params = [p.detach().clone().requires_grad_(True) for p in obj.parameters()]

@@ -24,7 +24,7 @@ NOT_SETTINGS = ("seed", "output_dir", "run_id", "save_model", "save_test_embeddi
                 "amp",
                 "tags", "data_dir", "identity", "score_test", "loss", "dataset", "mode",
                 "encoder", "max_train", "train_fraction", "shots", "loss_hparams", "text_column",
-                "label_column", "label_sep")
+                "label_column", "label_sep", "names_changed_defaults")
 HEAD = "head_lr_multiplier"
 
 
@@ -55,7 +55,7 @@ def label(pairs) -> str:
 
 def settings_of(config: dict) -> Settings:
     """Settings of a run record (options it predates get the value it ran with)."""
-    from bench.config import PER_OBJECTIVE, RunConfig
+    from bench.config import PER_OBJECTIVE, RunConfig, changed_defaults
 
     if config.get("peer"):  # a peer's run-level values are its published procedure, not a
         # variant; only its own options that differ from that procedure label its row
@@ -65,7 +65,11 @@ def settings_of(config: dict) -> Settings:
     # few-shot runs have defaults of their own (min_steps): compare with those
     default = RunConfig(loss=cfg.loss, dataset=cfg.dataset, mode=cfg.mode,
                         shots=cfg.shots).resolved().to_dict()
-    hparams = dict(cfg.loss_hparams)
+    hparams = cfg.hparams()
+    # a changed default is named in every new configuration: a setting only where it differs
+    for k, (_, now) in changed_defaults(cfg.loss).items():
+        if hparams.get(k) == now:
+            hparams.pop(k)
     got = {k: v for k, v in cfg.to_dict().items() if k not in NOT_SETTINGS}
     got[HEAD] = hparams.pop("lr_multiplier", cfg.head_lr_multiplier)  # --hp wins, as in training
     legacy = cfg.head_lr_multiplier == PER_OBJECTIVE
