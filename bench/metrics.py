@@ -96,8 +96,27 @@ def single_label_subset(targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return rows, targets[rows].argmax(1)
 
 
+# Mean cosine similarity between two test rows at or above which the embeddings have
+# collapsed to (nearly) one point. Measured on dair_emotion, frozen, seed 0: triplet with the
+# batch-hard miner 0.9986 (MAP@R 0.10), proxy-anchor 0.973 (0.20), softmax 0.240 (0.35),
+# triplet semi-hard 0.248 (0.43).
+COLLAPSED_COSINE = 0.99
+
+
+def mean_cosine(x: np.ndarray) -> float:
+    """Mean cosine similarity over all pairs of distinct rows of L2-normalised `x`, in O(n d):
+    the sum of all pairwise dot products is |sum of rows|^2, minus the n self-pairs."""
+    n = len(x)
+    if n < 2:
+        return float("nan")
+    s = x.sum(0, dtype=np.float64)
+    # float32 rows are unit length only to rounding: keep the mean inside [-1, 1]
+    return float(np.clip((s @ s - n) / (n * (n - 1)), -1.0, 1.0))
+
+
 def embedding_metrics(embeddings: np.ndarray, targets: np.ndarray, *, seed: int = 0) -> dict:
-    """MAP@R, R-precision, precision@1 (pytorch-metric-learning) and k-means NMI.
+    """MAP@R, R-precision, precision@1 (pytorch-metric-learning), k-means NMI, and the mean
+    cosine similarity between two rows (at or above COLLAPSED_COSINE: collapsed).
 
     For multi-label data these use only the rows with exactly one label (stated in the record).
     """
@@ -122,6 +141,7 @@ def embedding_metrics(embeddings: np.ndarray, targets: np.ndarray, *, seed: int 
         "r_precision": float(acc["r_precision"]),
         "precision_at_1": float(acc["precision_at_1"]),
         "nmi": float(normalized_mutual_info_score(labels, km.labels_)),
+        "mean_cosine": mean_cosine(x.numpy()),
         "n_rows": int(len(rows)),
         "subset": "all rows" if targets.ndim == 1 else "rows with exactly one label",
     }

@@ -90,6 +90,8 @@ def add_training_options(p: argparse.ArgumentParser) -> None:
 
 
 def summary_table(metrics: dict) -> str:
+    from bench.metrics import COLLAPSED_COSINE  # here: sklearn only when a run has finished
+
     test, emb = metrics["test"], metrics["test"]["embedding"]
     rows = [(k, test[k]) for k in HEADLINE if k in test]
     rows += [("map_at_r", emb["map_at_r"]), ("precision_at_1", emb["precision_at_1"]),
@@ -102,6 +104,11 @@ def summary_table(metrics: dict) -> str:
              "in all" if resumed else f"train {t['train']:.0f} s")
     lines.append(f"  wall time {t['total']:.0f} s ({train}, "
                  f"{metrics['training']['examples_per_second']:.1f} examples/s)")
+    cosine = emb.get("mean_cosine", 0.0)  # records made before it lack it
+    if cosine >= COLLAPSED_COSINE:
+        lines.append(f"  warning: the test embeddings collapsed (mean cosine similarity "
+                     f"{cosine:.4f} between two rows, >= {COLLAPSED_COSINE}): this objective "
+                     "learned (almost) no geometry; try its other hyperparameters")
     return "\n".join(lines)
 
 
