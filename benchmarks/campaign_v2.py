@@ -39,6 +39,14 @@ LOSSES = ("softmax", "proxy_anchor", "proxy_nca", "triplet", "supcon")
 FLAGS = ("--mode", "finetune", "--no-amp", "--no-save-model", "--quiet")
 # seconds a run may take, until one of that dataset has finished (only for --deadline)
 FIRST_GUESS_S = {"tweeteval_emotion": 60, "dair_emotion": 120}
+# datasets with the same training texts (GoEmotions' label sets): one's finished runs tell the
+# cost of another's until it has its own
+SAME_TEXTS = {"goemotions_ekman": "goemotions", "goemotions_group": "goemotions"}
+
+
+def borrow(walls: dict[str, list[float]], datasets) -> dict[str, list[float]]:
+    """`walls` with each dataset that has none taking those of its SAME_TEXTS dataset."""
+    return {d: walls.get(d) or walls.get(SAME_TEXTS.get(d, ""), []) for d in datasets}
 
 
 def identity(dataset: str, loss: str, seed: int) -> str:
@@ -97,13 +105,14 @@ def finished_walls(ident: dict[tuple, str], done: dict[str, Path],
 
 def print_plan(ident: dict[tuple, str], done: dict[str, Path], partial: dict[str, Path]) -> None:
     # the cost of what is left, from the wall times of this dataset's finished runs
-    all_walls = finished_walls(ident, done)
-    for dataset in dict.fromkeys(c[0] for c in ident):
+    own = finished_walls(ident, done)
+    all_walls = borrow(own, dict.fromkeys(c[0] for c in ident))
+    for dataset, walls in all_walls.items():
         mine = [c for c in ident if c[0] == dataset]
-        walls = all_walls.get(dataset, [])
         left = [c for c in mine if ident[c] not in done]
+        whose = "" if dataset in own else f" {SAME_TEXTS.get(dataset)}"
         cost = (f"~{len(left) * walls[len(walls) // 2] / 3600:.1f} h at the median "
-                f"{walls[len(walls) // 2]:.0f} s of {len(walls)} finished "
+                f"{walls[len(walls) // 2]:.0f} s of {len(walls)} finished{whose} "
                 f"run{'s' * (len(walls) > 1)}"
                 if walls and left else "no finished run to estimate from" if left else "")
         print(f"{dataset}: {len(mine) - len(left)} complete, "
@@ -182,7 +191,9 @@ def main() -> int:
     import torch  # only here: --plan stays quick
 
     here = "cuda" if torch.cuda.is_available() else "cpu"
-    slowest = {dataset: w[-1] for dataset, w in finished_walls(ident, done, here).items()}
+    slowest = {dataset: w[-1] for dataset, w in borrow(finished_walls(ident, done, here),
+                                                        dict.fromkeys(c[0] for c in cells)
+                                                        ).items() if w}
     running: dict[subprocess.Popen, tuple] = {}
     progress: dict[tuple, tuple[Path | None, int]] = {}  # cell -> (run folder, epochs shown)
     before: dict[tuple, set[Path]] = {}  # cell -> its folders that existed at its launch

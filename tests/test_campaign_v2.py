@@ -102,3 +102,15 @@ def test_interrupt_makes_each_running_run_stop_as_interrupted(tmp_path):
     driver.interrupt({proc: (("dair_emotion", "softmax", 0), 0.0, None)}, "deadline")
     assert proc.returncode == 0
     assert marker.read_text() == "interrupted"
+
+
+def test_goemotions_label_sets_borrow_goemotions_costs(tmp_path):
+    driver = load_driver()
+    fake_run(tmp_path, driver, ("goemotions", "softmax", 0), complete=True, total=2400.0)
+    out = subprocess.run([sys.executable, str(SCRIPT), "--plan", "--out", str(tmp_path),
+                          "--datasets", "goemotions,goemotions_ekman,tweeteval_emotion",
+                          "--seeds", "1"], capture_output=True, text=True, check=True).stdout
+    assert "goemotions: 1 complete, 0 resumable, 4 to run; ~2.7 h at the median 2400 s" in out
+    assert ("goemotions_ekman: 0 complete, 0 resumable, 5 to run; ~3.3 h at the median 2400 s "
+            "of 1 finished goemotions run") in out
+    assert "tweeteval_emotion: 0 complete, 0 resumable, 5 to run; no finished run" in out
