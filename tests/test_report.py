@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -100,6 +101,12 @@ def test_stats_match_scipy():
     assert t.n == 3 and t.p == pytest.approx(stats.ttest_rel([0.5, 0.6, 0.7],
                                                              [0.4, 0.45, 0.65]).pvalue)
     assert paired({0: 1.0}, {0: 0.5}).p is None  # one common seed: no test
+    # the 95% paired t interval of the mean difference, also without a test
+    diff = np.array([0.1, 0.15, 0.05])
+    assert t.ci95 == pytest.approx(stats.t.ppf(0.975, 2) * stats.sem(diff))
+    assert paired({0: .5, 1: .6, 2: .7}, {0: .4, 1: .45, 2: .65}, test=False).ci95 == t.ci95
+    assert math.isnan(paired({0: 1.0}, {0: 0.5}).ci95)  # one seed: no interval
+    assert paired({0: .6, 1: .7}, {0: .5, 1: .6}).ci95 == pytest.approx(0.0, abs=1e-12)
 
 
 def test_report_numbers_bold_dagger_and_regeneration(tmp_path, capsys):
@@ -144,7 +151,12 @@ def test_report_numbers_bold_dagger_and_regeneration(tmp_path, capsys):
     # Holm multiplies the smallest p by 8
     summary = (out / "summary_proxy_anchor_vs_softmax.md").read_text()
     p_holm = 8 * stats.ttest_rel(pa_vals, sm_vals).pvalue
-    assert f"| Macro-F1 | +5.2 | 3 | {p_holm:.4f} | win | supcon |" in summary
+    # Δ with its 95% paired t interval, from the per-seed differences
+    diff = 100 * (np.array(pa_vals) - np.array(sm_vals))
+    half = stats.t.ppf(0.975, 2) * stats.sem(diff)
+    assert round(diff.mean(), 1) == 5.2 and half > 0
+    assert (f"| Macro-F1 | +5.2 [{diff.mean() - half:+.1f}, {diff.mean() + half:+.1f}] | 3 | "
+            f"{p_holm:.4f} | win | supcon |") in summary
     assert "family of the 8 tests" in summary
     index = (out / "index.md").read_text()
     assert "goemotions-frozen-minilm-full.md" in index

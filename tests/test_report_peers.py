@@ -120,7 +120,11 @@ def test_report_writes_peers_files_linked_and_byte_identical(tmp_path):
     md = (out / "peers.md").read_text()
     assert md.startswith("# Every objective against each peer (SetFit)\n")
     assert "family of the 4 tests of this table (2 settings with a peer;" in md
-    assert "| Setting | Objective | Peer | Metric | Δ vs peer | n | p (Holm) | verdict |" in md
+    assert ("| Setting | Objective | Peer | Metric | Δ [95% CI] vs peer | n | p (Holm) | verdict |"
+            in md)
+    # differences of 10, 11 and 9 points: the 95% paired t interval is 10 ± t(0.975, 2) / √3
+    half = stats.t.ppf(0.975, 2) * 1.0 / 3 ** 0.5
+    assert half == pytest.approx(2.484, abs=1e-3)
     p = stats.ttest_rel([value("proxy_anchor", "macro_f1", s) for s in range(3)],
                         SETFIT["macro_f1"]).pvalue
     raw = [stats.ttest_rel([value(o, m, s) for s in range(3)],
@@ -128,18 +132,20 @@ def test_report_writes_peers_files_linked_and_byte_identical(tmp_path):
            for o in OFFSETS for m in ("macro_f1", "map_at_r")]
     p_holm = holm_by_hand(raw)[0]
     assert p == raw[0]
-    assert f"| {SHOTS8} | proxy_anchor | setfit | Macro-F1 | +10.0 | 3 | {p_holm:.4f} | win |" in md
-    assert f"| {SHOTS8} | softmax | setfit | Macro-F1 | -5.0 | 3 |" in md
-    assert f"| {SHOTS8} | supcon | setfit | MAP@R | +69.0 | 3 | – | not converged |" in md
+    assert (f"| {SHOTS8} | proxy_anchor | setfit | Macro-F1 | +10.0 [{10 - half:+.1f}, "
+            f"{10 + half:+.1f}] | 3 | {p_holm:.4f} | win |") in md
+    assert f"| {SHOTS8} | softmax | setfit | Macro-F1 | -5.0 [-7.5, -2.5] | 3 |" in md
+    assert f"| {SHOTS8} | supcon | setfit | MAP@R | +69.0 [" in md  # described, not tested
+    assert "| 3 | – | not converged |" in md
     assert ("| dair_emotion · finetune · minilm · shots=16 | softmax | setfit | Macro-F1 | -3.0 "
             "| 1 | – | not enough seeds |") in md
     assert "legacy" not in md.split("| Setting |")[1] and "shots=32" not in md
     assert md.endswith("Regenerate: `" + report_cmd.command_line(args) + "`\n")
     csv = (out / "peers.csv").read_text().splitlines()
-    assert csv[0] == ("dataset,mode,encoder,budget,objective,peer,metric,n,delta_points,p,"
-                      "p_holm,verdict")
+    assert csv[0] == ("dataset,mode,encoder,budget,objective,peer,metric,n,delta_points,"
+                      "ci95_points,p,p_holm,verdict")
     assert (f"dair_emotion,finetune,minilm,shots=8,proxy_anchor,setfit,macro_f1,3,10.000000,"
-            f"{p:.6f},{p_holm:.6f},win") in csv
+            f"{half:.6f},{p:.6f},{p_holm:.6f},win") in csv
     assert len(csv) == 1 + 8
     assert "- [Every objective against each peer (SetFit)](peers.md) ([CSV](peers.csv))" in (
         out / "index.md").read_text()

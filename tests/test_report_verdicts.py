@@ -150,7 +150,12 @@ def test_report_tables_variants_legacy_and_byte_identical_map(tmp_path):
     assert "| softmax (not converged) |" in rising and "| proxy_anchor |" in rising
     summary = (out / "summary_proxy_anchor_vs_softmax.md").read_text()
     assert "legacy ·" not in summary and "family of the 10 tests" in summary
-    assert "| rising · finetune · minilm · full | Macro-F1 | +9.9 | 3 | – | not converged |" in summary
+    # not converged: no test, but the difference and its 95% interval are still shown
+    diff = [100 * (0.10 - 0.5 * NOISE[s]) for s in range(3)]
+    half = stats.t.ppf(0.975, 2) * stats.sem(diff)
+    lo, hi = sum(diff) / 3 - half, sum(diff) / 3 + half
+    assert (f"| rising · finetune · minilm · full | Macro-F1 | +9.9 [{lo:+.1f}, {hi:+.1f}] | 3 | – "
+            "| not converged |") in summary
     first = {n: (out / n).read_bytes() for n in ("verdict_map.md", "verdict_map.tex",
                                                  "verdict_map.csv", "summary_proxy_anchor_vs_softmax.md")}
     assert "| one_seed · frozen · minilm · full | +5.0: not enough seeds (n=1) |" in first[
@@ -209,14 +214,16 @@ def test_answer_is_written_from_the_verdict_map(tmp_path):
 
     tables = tmp_path / "tables"
     tables.mkdir()
-    head = "dataset,mode,encoder,budget,settings,comparison,other,metric,n,delta_points,p,p_holm,verdict\n"
-    rows = ["a,frozen,m,full,,softmax,softmax,macro_f1,5,3.0,0.001,0.004,win",
-            "b,frozen,m,full,,softmax,softmax,macro_f1,5,-2.0,0.001,0.004,loss",
-            "c,finetune,m,full,,softmax,softmax,macro_f1,3,0.1,0.9,0.9,tie",
-            "d,frozen,m,full,,softmax,softmax,macro_f1,1,5.0,,,not enough seeds",
-            "a,frozen,m,full,epochs=15,softmax,softmax,macro_f1,5,9.0,0.001,0.004,win",
-            "a,frozen,m,full,,softmax,softmax,map_at_r,5,-9.0,0.001,0.004,loss",
-            "a,frozen,m,full,,best other,supcon,macro_f1,5,-1.0,0.001,0.004,loss"]
+    head = ("dataset,mode,encoder,budget,settings,comparison,other,metric,n,delta_points,"
+            "ci95_points,p,p_holm,verdict\n")
+    rows = ["a,frozen,m,full,,softmax,softmax,macro_f1,5,3.0,1.0,0.001,0.004,win",
+            "b,frozen,m,full,,softmax,softmax,macro_f1,5,-2.0,1.0,0.001,0.004,loss",
+            "c,finetune,m,full,,softmax,softmax,macro_f1,3,0.1,1.5,0.9,0.9,tie",
+            "e,finetune,m,full,,softmax,softmax,macro_f1,2,-0.2,11.6,0.9,0.9,tie",
+            "d,frozen,m,full,,softmax,softmax,macro_f1,1,5.0,,,,not enough seeds",
+            "a,frozen,m,full,epochs=15,softmax,softmax,macro_f1,5,9.0,0.5,0.001,0.004,win",
+            "a,frozen,m,full,,softmax,softmax,map_at_r,5,-9.0,0.5,0.001,0.004,loss",
+            "a,frozen,m,full,,best other,supcon,macro_f1,5,-1.0,0.5,0.001,0.004,loss"]
     (tables / "verdict_map.csv").write_text(head + "\n".join(rows) + "\n")
     readme = tmp_path / "README.md"
     readme.write_text(f"# x\n{BEGIN}\nold\n{END}\nrest\n")
@@ -224,7 +231,10 @@ def test_answer_is_written_from_the_verdict_map(tmp_path):
     text = readme.read_text()
     assert text.startswith("# x\n") and text.endswith(f"{END}\nrest\n") and "old" not in text
     # variants (settings column) and other comparisons do not count
-    assert "wins 1, loses 1 and ties 1 of the 3 settings" in text
+    assert "wins 1, loses 1 and ties 2 of the 4 settings" in text
+    # the ties' intervals: e [-11.8, +11.4] and c [-1.4, +1.6], the narrowest
+    assert ("the 95% intervals of the tied differences (uncorrected) reach from -11.8 to "
+            "+11.4 points; the narrowest, c finetune (full), is [-1.4, +1.6].") in text
     assert "wins in a frozen (full, +3.0) and loses in b frozen (full, -2.0)" in text
     assert "1 more setting has no verdict" in text
     assert "(MAP@R) it wins 0, loses 1 and ties 0." in text

@@ -36,6 +36,23 @@ def _where(rows: list[dict], verdict: str) -> str:
     return f"in {', '.join(names)}" if names else "nowhere"
 
 
+def _tie_widths(rows: list[dict]) -> str:
+    """A tie is not shown equivalence: how far the ties' 95% intervals reach, and the
+    narrowest one (the setting where the seeds rule out the most)."""
+    spans = []
+    for r in rows:
+        if r["verdict"] == "tie" and r.get("ci95_points"):
+            d, h = float(r["delta_points"]), float(r["ci95_points"])
+            spans.append((2 * h, d - h, d + h, f"{r['dataset']} {r['mode']} ({r['budget']})"))
+    if not spans:
+        return ""
+    lo, hi = min(s[1] for s in spans), max(s[2] for s in spans)
+    narrow = min(spans)
+    return (f" A tie is no proof of equality: the 95% intervals of the tied differences "
+            f"(uncorrected) reach from {lo:+.1f} to {hi:+.1f} points; the narrowest, "
+            f"{narrow[3]}, is [{narrow[1]:+.1f}, {narrow[2]:+.1f}].")
+
+
 def answer_text(tables_dir: str | Path) -> str:
     tables_dir = Path(tables_dir)
     f1 = _rows(tables_dir, "softmax", "macro_f1")
@@ -48,7 +65,7 @@ def answer_text(tables_dir: str | Path) -> str:
             f"{_where(decided, 'win')} and loses {_where(decided, 'loss')} (points), and "
             f"{pending} more {'setting has' if pending == 1 else 'settings have'} no verdict "
             f"yet (fewer than two common seeds, not converged, or no softmax run to compare "
-            f"with). In embedding quality (MAP@R) it "
+            f"with).{_tie_widths(decided)} In embedding quality (MAP@R) it "
             f"{_tally([r for r in mapr if r['verdict'] in DECIDED])}.")
 
 

@@ -12,18 +12,18 @@ compared with it, variants included, each named with its settings.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from bench.report.render import csv_text, natural_key, p_text
 from bench.report.stats import Paired, fmt, holm_family, paired
 from bench.report.tables import LABELS, NOT_CONVERGED, TEST_NAME, Row, Table, is_peer
+from bench.report.verdict_render import CI_TEXT, delta_text
 from bench.report.verdicts import FEW, METRICS, Cell, judge
 
 PEERS = "peers"
 TITLE = "Every objective against each peer (SetFit)"
 FIELDS = ("dataset", "mode", "encoder", "budget", "objective", "peer", "metric", "n",
-          "delta_points", "p", "p_holm", "verdict")
+          "delta_points", "ci95_points", "p", "p_holm", "verdict")
 
 
 @dataclass(frozen=True)
@@ -82,25 +82,21 @@ def caption(table: PeerTable) -> str:
             "training data is compared with it, variants included (named with their "
             f"settings); legacy records are not. \"{NOT_CONVERGED}\": a fine-tune run of the "
             "objective still improved by a point or more at its last epoch, so no verdict; "
-            f"\"{FEW}\": fewer than 2 common seeds, shown, not tested.")
+            f"\"{FEW}\": fewer than 2 common seeds, shown, not tested. {CI_TEXT}")
 
 
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
-def _delta(c: Cell) -> str:
-    return "–" if math.isnan(c.delta) else f"{c.delta:+.1f}"
-
-
 def markdown(table: PeerTable, command: str, *, incomplete: str = "") -> str:
     lines = [f"# {TITLE}", "", caption(table) + (f" {incomplete}" if incomplete else ""), "",
-             "| Setting | Objective | Peer | Metric | Δ vs peer | n | p (Holm) | verdict |",
+             "| Setting | Objective | Peer | Metric | Δ [95% CI] vs peer | n | p (Holm) | verdict |",
              "|---|---|---|---|---:|---:|---:|---|"]
     for r in table.rows:
         c = r.cell
         lines.append(f"| {' · '.join(r.setting)} | {r.objective} | {c.other} | "
-                     f"{LABELS[r.metric]} | {_delta(c)} | {c.n} | "
+                     f"{LABELS[r.metric]} | {delta_text(c)} | {c.n} | "
                      f"{p_text(c.p_holm) if c.decided else '–'} | {c.verdict} |")
     if not table.rows:  # still written, so the index link and `_remove_stale` stay simple
         lines.append("| (no setting has both a peer run and an objective run) |" + " |" * 7)
@@ -109,6 +105,7 @@ def markdown(table: PeerTable, command: str, *, incomplete: str = "") -> str:
 
 def csv(table: PeerTable) -> str:
     return csv_text([dict(zip(FIELDS, (*r.setting, r.objective, r.cell.other, r.metric,
-                                       r.cell.n, fmt(r.cell.delta), fmt(r.cell.p),
-                                       fmt(r.cell.p_holm), r.cell.verdict), strict=True))
+                                       r.cell.n, fmt(r.cell.delta), fmt(r.cell.ci95),
+                                       fmt(r.cell.p), fmt(r.cell.p_holm), r.cell.verdict),
+                                  strict=True))
                      for r in table.rows], FIELDS)

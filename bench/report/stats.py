@@ -25,6 +25,7 @@ class Paired:
     p: float | None  # None: fewer than MIN_PAIRED common seeds, or no variance to test
     n: int
     delta: float  # mean of (a - b) over the common seeds
+    ci95: float = math.nan  # half-width of the paired t 95% CI of delta; nan below 2 seeds
 
     @property
     def significant(self) -> bool:
@@ -42,16 +43,18 @@ def summarize(values) -> Summary:
 
 
 def paired(a: dict[int, float], b: dict[int, float], *, test: bool = True) -> Paired:
-    """Paired t-test of a vs b over the seeds both have (scipy.stats.ttest_rel); with
-    test=False only the mean difference (for cells shown without a verdict)."""
+    """Paired t-test of a vs b over the seeds both have (scipy.stats.ttest_rel), with the 95%
+    t interval of the mean difference; with test=False no p-value (for cells shown without a
+    verdict), but the difference and its interval, which describe and do not decide."""
     seeds = sorted(set(a) & set(b))
     xa = np.array([a[s] for s in seeds], dtype=np.float64)
     xb = np.array([b[s] for s in seeds], dtype=np.float64)
     delta = float((xa - xb).mean()) if seeds else math.nan
+    ci95 = summarize(xa - xb).ci95
     if len(seeds) < MIN_PAIRED or not test:
-        return Paired(None, len(seeds), delta)
+        return Paired(None, len(seeds), delta, ci95)
     p = float(stats.ttest_rel(xa, xb).pvalue)
-    return Paired(None if math.isnan(p) else p, len(seeds), delta)
+    return Paired(None if math.isnan(p) else p, len(seeds), delta, ci95)
 
 
 def fmt(x: float | None, digits: int = 6) -> str:

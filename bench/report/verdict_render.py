@@ -3,13 +3,15 @@ LaTeX, CSV), both from one `VerdictMap`, so they always agree with each other an
 
 from __future__ import annotations
 
+import math
+
 from bench.report.render import csv_text, p_text, tex_escape
 from bench.report.stats import fmt
 from bench.report.tables import LABELS, TEST_NAME
 from bench.report.verdicts import CHALLENGER, COMPARISONS, FEW, METRICS, Cell, VerdictMap
 
 FIELDS = ("dataset", "mode", "encoder", "budget", "settings", "comparison", "other", "metric",
-          "n", "delta_points", "p", "p_holm", "verdict")
+          "n", "delta_points", "ci95_points", "p", "p_holm", "verdict")
 COLUMNS = [(c, m) for c in COMPARISONS for m in METRICS]
 
 
@@ -18,7 +20,22 @@ def family_text(vmap: VerdictMap) -> str:
             f"the {vmap.family} tests of the verdict map ({vmap.settings} settings × "
             f"{{{CHALLENGER} − softmax, {CHALLENGER} − best other objective}} × {{macro-F1, "
             "MAP@R}, less the cells without a test; a test that is in both comparisons "
-            "counts once). Verdict: win / loss when the corrected p < 0.05, else tie.")
+            "counts once). Verdict: win / loss when the corrected p < 0.05, else tie. "
+            f"{CI_TEXT}")
+
+
+CI_TEXT = ("[a, b]: the 95% paired t interval of Δ over the common seeds (none below 2 seeds), "
+           "per comparison and not corrected: it shows how large a difference the seeds can "
+           "rule out, while the verdict uses the corrected p.")
+
+
+def delta_text(c: Cell) -> str:
+    """Δ in points with its 95% interval, e.g. "-0.2 [-3.3, +2.9]"; "–" without a Δ."""
+    if math.isnan(c.delta):
+        return "–"
+    if math.isnan(c.ci95):
+        return f"{c.delta:+.1f}"
+    return f"{c.delta:+.1f} [{c.delta - c.ci95:+.1f}, {c.delta + c.ci95:+.1f}]"
 
 
 def fairness_text() -> str:
@@ -36,7 +53,7 @@ def fairness_text() -> str:
 def cell_text(c: Cell, *, with_other: bool = False) -> str:
     if c.other == "":
         return c.verdict
-    head = f"{c.delta:+.1f}" + (f" vs {c.other}" if with_other else "")
+    head = delta_text(c) + (f" vs {c.other}" if with_other else "")
     if not c.decided:
         return f"{head}: {c.verdict} (n={c.n})"
     return f"{head}: {c.verdict} (p={p_text(c.p_holm)}, n={c.n})"
@@ -47,7 +64,8 @@ def summary_markdown(vmap: VerdictMap, command: str, *, incomplete: str = "") ->
              f"Δ = mean over common seeds of ({CHALLENGER} − other), in points; n = common "
              f"seeds. {family_text(vmap)} {fairness_text()}" + (f" {incomplete}" if incomplete
                                                                else ""), "",
-             "| Setting | Metric | Δ vs softmax | n | p (Holm) | verdict | Best other | Δ | n "
+             "| Setting | Metric | Δ [95% CI] vs softmax | n | p (Holm) | verdict | Best other "
+             "| Δ [95% CI] | n "
              "| p (Holm) | verdict |", "|---|---|---:|---:|---:|---|---|---:|---:|---:|---|"]
     for row in vmap.rows:
         for metric in METRICS:
@@ -56,7 +74,7 @@ def summary_markdown(vmap: VerdictMap, command: str, *, incomplete: str = "") ->
                 c = row.cells[(comparison, metric)]
                 if comparison != COMPARISONS[0]:
                     cells.append(c.other or "–")
-                cells += [f"{c.delta:+.1f}" if c.other else "–", str(c.n),
+                cells += [delta_text(c) if c.other else "–", str(c.n),
                           p_text(c.p_holm) if c.decided else "–", c.verdict]
             lines.append("| " + " | ".join(cells) + " |")
     if not vmap.rows:
@@ -70,7 +88,8 @@ def verdict_csv(vmap: VerdictMap) -> str:
         for (comparison, metric), c in sorted(row.cells.items(), key=lambda kv: COLUMNS.index(
                 kv[0])):
             rows.append(dict(zip(FIELDS, (*row.setting, row.label, comparison, c.other, metric,
-                                          c.n, fmt(c.delta), fmt(c.p), fmt(c.p_holm), c.verdict),
+                                          c.n, fmt(c.delta), fmt(c.ci95), fmt(c.p),
+                                          fmt(c.p_holm), c.verdict),
                                  strict=True)))
     return csv_text(rows, FIELDS)
 

@@ -6,7 +6,8 @@ Rows: every proxy_anchor row of a non-legacy table, compared with its fair softm
 without one yet is kept, its cells saying "no comparison", so no input drops out silently.
 Columns: proxy_anchor − softmax and proxy_anchor − the best other objective (the highest
 mean of that metric among the converged rows with the same run-level settings), for
-macro-F1 and MAP@R. Each cell: mean difference over the common seeds (points), a paired
+macro-F1 and MAP@R. Each cell: mean difference over the common seeds (points) with its 95%
+paired t interval (per comparison, uncorrected: it describes, the corrected p decides), a paired
 t-test, Holm–Bonferroni over every test of the map (the family; a test that appears in
 both columns, when softmax is the best other, counts once); win / loss when the corrected
 p < 0.05, tie otherwise. Cells without a verdict say why: "not converged" (a fine-tune run
@@ -37,6 +38,7 @@ class Cell:
     p: float | None  # two-sided paired t-test, uncorrected
     p_holm: float | None  # Holm–Bonferroni over the family
     verdict: str  # WIN, LOSS, TIE, NOT_CONVERGED, FEW or NONE
+    ci95: float = math.nan  # half-width of delta's 95% paired t interval (points); nan: n < 2
 
     @property
     def decided(self) -> bool:
@@ -134,8 +136,9 @@ def judge(other: str, test: Paired | None, p_holm: float | None, why: str = "") 
     if test is None:
         return Cell(other, 0, math.nan, None, None, why)
     if why:
-        return Cell(other, test.n, 100 * test.delta, None, None, why)
-    return Cell(other, test.n, 100 * test.delta, test.p, p_holm, _verdict(test, p_holm))
+        return Cell(other, test.n, 100 * test.delta, None, None, why, 100 * test.ci95)
+    return Cell(other, test.n, 100 * test.delta, test.p, p_holm, _verdict(test, p_holm),
+                100 * test.ci95)
 
 
 def _verdict(test: Paired, p_holm: float | None) -> str:
