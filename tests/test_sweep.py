@@ -179,3 +179,27 @@ def test_optuna_trial_log_filter_keeps_real_errors_only():
     assert not _quiet_surplus(record("Trial 1 failed with value None."))
     assert _quiet_surplus(record(f"Trial 2 failed with parameters: {params} because of the "
                                  "following error: TrainingError('loss is nan')."))
+
+
+def test_finetune_trials_leave_no_checkpoint_and_pruned_ones_say_so(tmp_path, sweep_args,
+                                                                      monkeypatch):
+    """A fine-tune trial is never resumed, so it writes no per-epoch checkpoint (a MiniLM's is
+    ~350 MB, and pruned trials used to keep theirs); a pruned trial's record says "pruned"."""
+    calls = []
+
+    def prune_first_trial_once(self) -> bool:
+        calls.append(self.number)
+        return self.number == 0 and calls.count(0) == 1
+
+    monkeypatch.setattr(optuna.trial.Trial, "should_prune", prune_first_trial_once)
+    args = sweep_args("--mode", "finetune", "--losses", "softmax", "--trials", "2",
+                      "--epochs", "2")
+    assert sweep.handle(args) == 0
+    trials = sorted((tmp_path / "sweeps").rglob("trial-*"))
+    statuses = {t.name[:10]: json.loads((t / "status.json").read_text()) for t in trials}
+    assert [s["status"] for s in statuses.values()] == ["pruned", "complete", "complete"]
+    assert statuses["trial-0000"]["reason"].startswith("pruned after epoch 1 (dev macro-F1 ")
+    assert not list((tmp_path / "sweeps").rglob("checkpoint"))
+    (study,) = _studies(tmp_path).values()
+    assert [t.state for t in study.trials] == [TrialState.PRUNED, TrialState.COMPLETE,
+                                              TrialState.COMPLETE]

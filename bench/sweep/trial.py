@@ -14,6 +14,7 @@ import optuna
 
 from bench.config import RunConfig
 from bench.errors import TrainingError
+from bench.records import write_status
 from bench.sweep import space
 from bench.sweep.study import SURPLUS, SurplusTrial, claimed_before
 
@@ -44,13 +45,15 @@ def make_objective(study: optuna.Study, base: RunConfig, *, n_trials: int, trial
                 raise optuna.TrialPruned(f"pruned after epoch {epoch + 1} (dev macro-F1 {f1:.4f})")
 
         try:
-            out = run(cfg, features=features, on_epoch=on_epoch, progress=False)
+            out = run(cfg, features=features, on_epoch=on_epoch, progress=False, resumable=False)
         except TRIAL_ERRORS as exc:
             reason = f"{type(exc).__name__}: {exc}"
             trial.set_user_attr("fail_reason", reason[:1000])
             log(f"  trial {trial.number} failed: {reason[:200]}")
             raise
-        except optuna.TrialPruned:
+        except optuna.TrialPruned as exc:
+            # the runner wrote "failed" (it knows no pruning); the record says what happened
+            write_status(trials_dir / run_id, "pruned", reason=str(exc))
             log(f"  trial {trial.number} pruned")
             raise
         training = out.metrics["training"]  # dev only: never read out.metrics["test"]
