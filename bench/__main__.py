@@ -1,3 +1,4 @@
-from bench.cli import main
+from bench.cli import install_signal_handlers, main
 
+install_signal_handlers()
 raise SystemExit(main())

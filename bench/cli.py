@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import signal
 import sys
 
 from bench.errors import BenchError
@@ -28,6 +29,19 @@ COMMANDS = {
     "peer": "run a published few-shot method (SetFit) into the same run records",
 }
 PLUGIN_COMMANDS = ("run", "grid", "sweep", "lowres", "list", "predict", "embed", "perf")
+
+
+def install_signal_handlers() -> None:
+    """Ctrl-C, `kill` (SIGTERM) and a deadline's SIGINT all end a command as KeyboardInterrupt,
+    so a run marks itself interrupted (and resumable) and a sweep's trial is failed in its study
+    instead of being left RUNNING. Called by `python -m bench` only: a job started with `&` from
+    a script inherits SIGINT *ignored* (POSIX), and SIGTERM's default kills without a word."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _terminate)
+
+
+def _terminate(signum: int, frame) -> None:
+    raise KeyboardInterrupt(f"signal {signal.Signals(signum).name}")
 
 
 def _load(name: str):

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -57,6 +59,33 @@ def test_kill_mid_epoch_then_resume_equals_uninterrupted(toy_csv, tiny_encoder, 
         b["training"]["resumed_after_epochs"] == [1]
     assert "in this process, resumed after epoch 1; train" in resumed.stdout
     assert not (run_dir / "checkpoint").exists()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_background_run_stopped_by_a_signal_says_interrupted(toy_csv, tiny_encoder, tmp_path,
+                                                                signum):
+    # a job started with `&` from a script inherits SIGINT ignored: the CLI must restore it,
+    # and turn SIGTERM (`kill`) into the same clean stop, or the record stays "running"
+    cmd = [sys.executable, "-m", "bench", "run", "--loss", "softmax", "--dataset", str(toy_csv),
+           "--mode", "finetune", "--encoder", tiny_encoder, "--epochs", "500", "--patience",
+           "500", "--batch-size", "8", "--max-length", "32", "--quiet", "--no-save-model",
+           "--output-dir", str(tmp_path)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    try:
+        until = time.monotonic() + 120
+        while not list(tmp_path.glob("*/checkpoint/state.json")):  # an epoch is checkpointed
+            assert proc.poll() is None and time.monotonic() < until, proc.communicate()
+            time.sleep(0.2)
+        proc.send_signal(signum)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, err
+    assert "interrupted: completed work is saved" in err
+    run_dir = next(tmp_path.glob("*/status.json")).parent
+    status = json.loads((run_dir / "status.json").read_text())
+    assert status["status"] == "interrupted" and str(run_dir) in status["resume"]
 
 
 def test_resume_refuses_a_complete_run(toy_csv, tiny_encoder, tmp_path):
