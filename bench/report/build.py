@@ -1,5 +1,5 @@
 """`bench report` end to end: run records -> tables, summary, verdict map, objectives against
-peers, dev curves of the fine-tune cells, published numbers, relations, index.
+peers, dev curves of the fine-tune cells, compute cost, published numbers, relations, index.
 
 Every output is a pure function of the run records and the command line (sorted order,
 fixed float formatting, no timestamps), so regenerating gives byte-identical files.
@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bench.io import atomic_write_text
-from bench.report import curves, peers, published, render
+from bench.report import cost, curves, peers, published, render
 from bench.report import relations as rel
 from bench.report import verdict_render as vr
 from bench.report.cells import group_cells
@@ -63,6 +63,7 @@ def index_markdown(tables: list[Table], command: str, *, incomplete: str = "") -
              f"- [{peers.TITLE}]({peers.PEERS}.md) ([CSV]({peers.PEERS}.csv))",
              f"- [{curves.TITLE}]({curves.CURVES}.md) ([CSV]({curves.CURVES}.csv))",
              f"- [Our numbers beside published ones]({PUBLISHED}.md)",
+             f"- [{cost.TITLE}]({cost.COST}.md) ([CSV]({cost.COST}.csv))",
              "- [Emotion relationships in the class vectors](relations.md)", ""]
     for legacy in (False, True):
         names = [t.name for t in tables if t.legacy == legacy]
@@ -119,6 +120,9 @@ def write_report(runs_root: str, out: str, *, command: str, data_dir: str | None
     files[f"{curves.CURVES}.md"] = curves.markdown(sections, command,
                                                    incomplete=gap(curves.CURVES))
     files[f"{curves.CURVES}.csv"] = curves.csv(sections)
+    spent = cost.cost_rows(tables)  # always written: index.md links it
+    files[f"{cost.COST}.md"] = cost.markdown(spent, command, incomplete=gap(cost.COST))
+    files[f"{cost.COST}.csv"] = cost.csv(spent)
     files[f"{PUBLISHED}.md"] = published.markdown(tables, command)
     files[f"{PUBLISHED}.csv"] = published.csv(tables)
     rows = rel.relations(cells, cooccurrence)
