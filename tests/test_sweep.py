@@ -203,3 +203,25 @@ def test_finetune_trials_leave_no_checkpoint_and_pruned_ones_say_so(tmp_path, sw
     (study,) = _studies(tmp_path).values()
     assert [t.state for t in study.trials] == [TrialState.PRUNED, TrialState.COMPLETE,
                                               TrialState.COMPLETE]
+
+
+def test_show_states_the_time_the_trials_took():
+    import datetime
+
+    from optuna.distributions import FloatDistribution
+    from optuna.trial import FrozenTrial
+
+    from bench.sweep.show import trial_time
+
+    study = optuna.create_study(direction="maximize")
+    t0 = datetime.datetime(2026, 1, 1)
+    for i, (minutes, state) in enumerate([(30, TrialState.COMPLETE), (15, TrialState.PRUNED),
+                                          (None, TrialState.RUNNING)]):
+        study.add_trial(FrozenTrial(
+            number=i, trial_id=i, state=state, value=0.5 if state == TrialState.COMPLETE else None,
+            values=None, datetime_start=t0,
+            datetime_complete=None if minutes is None else t0 + datetime.timedelta(minutes=minutes),
+            params={"lr": 1e-4}, distributions={"lr": FloatDistribution(1e-5, 1e-3)},
+            user_attrs={}, system_attrs={}, intermediate_values={}))
+    assert trial_time(study) == ("trial time: 0.75 h over 2 finished trials "
+                                 "(wall clock, start to end of each)")

@@ -12,6 +12,16 @@ def _fmt(value) -> str:
     return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
+def trial_time(study: optuna.Study) -> str:
+    """What the study cost: wall time from start to end of every finished trial (a sweep's
+    cost is not in any run record; surplus trials train nothing and take no time)."""
+    finished = [t for t in study.get_trials(deepcopy=False)
+                if t.datetime_start is not None and t.datetime_complete is not None]
+    seconds = sum((t.datetime_complete - t.datetime_start).total_seconds() for t in finished)
+    return (f"trial time: {seconds / 3600:.2f} h over {len(finished)} finished trials "
+            "(wall clock, start to end of each)")
+
+
 def study_summary(study: optuna.Study) -> str:
     counts = state_counts(study)
     surplus = sum(1 for t in study.get_trials(deepcopy=False, states=(TrialState.FAIL,))
@@ -21,6 +31,7 @@ def study_summary(study: optuna.Study) -> str:
             f"running {counts[TrialState.RUNNING]}, waiting {counts[TrialState.WAITING]}")
     if surplus:
         line += f", surplus {surplus}"
+    line += f"\n  {trial_time(study)}"
     if not counts[TrialState.COMPLETE]:
         return line + "\n  best: none yet"
     best = study.best_trial
