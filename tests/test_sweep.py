@@ -225,3 +225,27 @@ def test_show_states_the_time_the_trials_took():
             user_attrs={}, system_attrs={}, intermediate_values={}))
     assert trial_time(study) == ("trial time: 0.75 h over 2 finished trials "
                                  "(wall clock, start to end of each)")
+
+
+def test_deadline_starts_nothing_that_cannot_end_in_time_and_resumes(tmp_path, sweep_args,
+                                                                     capsys):
+    # before any trial completed, the plan's estimate (far above 1 ms) stands in for one
+    assert sweep.handle(sweep_args("--deadline", "0.001")) == 0
+    out = capsys.readouterr().out
+    assert "deadline: a trial of " in out and "rerun the same command to continue" in out
+    assert all(not s.trials for s in _studies(tmp_path).values())
+    assert sweep.handle(sweep_args("--deadline", "1e6")) == 0  # the same command goes on
+    assert [len(_complete(s)) for s in _studies(tmp_path).values()] == [3, 3]
+    # every study is done, so no trial is checked; the final runs are, against the longest
+    # complete trial, and none starts
+    assert sweep.handle(sweep_args("--final-seeds", "2", "--deadline", "0.001")) == 0
+    out = capsys.readouterr().out
+    assert "deadline: final softmax seed 0 would take" in out
+    assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "inf", "nan"])
+def test_deadline_must_be_a_positive_number_of_seconds(sweep_args, value):
+    with pytest.raises(BenchError, match=r"--deadline must be a positive number of seconds, "
+                                         r"but got deadline="):
+        sweep.handle(sweep_args("--deadline", value))

@@ -37,6 +37,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--grace-period", type=int, default=120,
                    help="a RUNNING trial without heartbeat this long is failed and re-queued")
     p.add_argument("--max-retry", type=int, default=2, help="re-runs of a killed worker's trial")
+    p.add_argument("--deadline", type=float, metavar="SECONDS",
+                   help="seconds from now: start no trial or final run that the longest "
+                        "complete trial so far says cannot end by then, and exit 0 (rerun the "
+                        "same command to continue); for sessions that end at a known time")
     p.add_argument("--show", action="store_true", help="print the state of every study and exit")
     p.add_argument("--quiet", action="store_true",
                    help="no plan, progress bars or per-trial lines: each study's summary, the "
@@ -79,8 +83,17 @@ def handle(args: argparse.Namespace) -> int:
 
 
 def _sweep(args: argparse.Namespace, opts) -> int:
+    import time
+
     from bench.runner import frozen_features, load_data, resolve_device
-    from bench.sweep.campaign import Campaign, final_runs, plan_text, search_all
+    from bench.sweep.campaign import (
+        Campaign,
+        DeadlineReached,
+        final_runs,
+        plan_text,
+        search_all,
+        trial_seconds,
+    )
     from bench.sweep.show import study_summary
     from bench.sweep.study import make_storage
 
@@ -96,9 +109,15 @@ def _sweep(args: argparse.Namespace, opts) -> int:
     if base.mode == "frozen":  # encode once; every trial trains only the head
         features = frozen_features(base.resolved(), ds, resolve_device(base.device),
                                    progress=not args.quiet)
-    studies = search_all(c, make_storage(opts), features=features, seed=args.seed, log=log)
-    for study in studies.values():
-        print(study_summary(study), flush=True)
-    if c.final_seeds:
-        final_runs(c, studies)
+    deadline = None if args.deadline is None else time.monotonic() + args.deadline
+    guess = trial_seconds(base, ds)  # until a trial has completed: the plan's estimate
+    try:
+        studies = search_all(c, make_storage(opts), features=features, seed=args.seed, log=log,
+                             deadline=deadline, first_guess_s=guess)
+        for study in studies.values():
+            print(study_summary(study), flush=True)
+        if c.final_seeds:
+            final_runs(c, studies, deadline=deadline, first_guess_s=guess)
+    except DeadlineReached as exc:
+        print(exc, flush=True)
     return 0

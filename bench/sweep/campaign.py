@@ -10,7 +10,7 @@ from bench import cache
 from bench.config import RunConfig
 from bench.records import scan_runs
 from bench.sweep import space
-from bench.sweep.study import open_study, slug, step, study_name
+from bench.sweep.study import open_study, slug, state_counts, step, study_name
 from bench.sweep.trial import TRIAL_ERRORS, make_objective
 
 # Rough 2-core CPU costs behind the printed estimate (measured once, not a promise).
@@ -19,6 +19,38 @@ FROZEN_TRIAL_OVERHEAD_S = 2.0
 FINETUNE_EXAMPLES_PER_S = 110.0  # MiniLM, float32, idle 2-core CPU (README main job)
 ENCODE_TEXTS_PER_S = 100.0  # MiniLM on a busy 2-core CPU
 POLL_S = 5.0
+DEADLINE_MARGIN = 1.1  # a trial may take this much longer than the longest one so far
+
+
+class DeadlineReached(Exception):
+    """The next trial or final run would not end before `--deadline`: stop between trials."""
+
+
+def longest_trial_s(studies, fallback: float) -> float:
+    """The longest COMPLETE trial of these studies (wall clock), or `fallback` before any:
+    pruned trials are shorter by design and say nothing of what a full one takes."""
+    from optuna.trial import TrialState
+
+    times = [(t.datetime_complete - t.datetime_start).total_seconds()
+             for study in studies for t in study.get_trials(deepcopy=False,
+                                                            states=(TrialState.COMPLETE,))
+             if t.datetime_start is not None and t.datetime_complete is not None]
+    return max(times, default=fallback)
+
+
+def _wants_trial(study, n_trials: int) -> bool:
+    """Whether `step` would start a trial now (not done, not waiting on other workers)."""
+    from optuna.trial import TrialState
+
+    counts = state_counts(study)
+    return counts[TrialState.COMPLETE] + counts[TrialState.RUNNING] < n_trials
+
+
+def check_deadline(deadline: float | None, need_s: float, what: str) -> None:
+    if deadline is not None and time.monotonic() + DEADLINE_MARGIN * need_s > deadline:
+        left = max(0.0, deadline - time.monotonic())
+        raise DeadlineReached(f"deadline: {what} would take ~{need_s:.0f} s and {left:.0f} s "
+                              "are left; rerun the same command to continue")
 
 
 @dataclass(frozen=True)
@@ -62,8 +94,12 @@ def plan_text(c: Campaign, ds, storage_url: str) -> str:
     return "\n".join(lines)
 
 
-def search_all(c: Campaign, storage, *, features=None, seed: int = 0, log=print) -> dict:
-    """Bring every study to N complete trials; a worker moves on while others hold a study."""
+def search_all(c: Campaign, storage, *, features=None, seed: int = 0, log=print,
+               deadline: float | None = None, first_guess_s: float = 0.0) -> dict:
+    """Bring every study to N complete trials; a worker moves on while others hold a study.
+    `deadline` (time.monotonic()): raise DeadlineReached rather than start a trial that the
+    longest complete one so far (of any study; `first_guess_s` before one) says cannot end
+    in time, so a session's end never cuts a trial (whose work would be lost)."""
     studies = {loss: open_study(name, storage, seed=seed) for loss, name in c.names().items()}
     pending = list(c.losses)
     while pending:
@@ -75,8 +111,13 @@ def search_all(c: Campaign, storage, *, features=None, seed: int = 0, log=print)
                                        trials_dir=c.sweep_dir / slug(study.study_name) / "trials",
                                        log=log)
             log(f"study {study.study_name}")
-            while (state := step(study, objective, n_trials=c.n_trials, catch=TRIAL_ERRORS,
-                                 seed=seed)) == "ran":
+            while True:
+                if deadline is not None and _wants_trial(study, c.n_trials):
+                    check_deadline(deadline, longest_trial_s(studies.values(), first_guess_s),
+                                   f"a trial of {study.study_name}")
+                state = step(study, objective, n_trials=c.n_trials, catch=TRIAL_ERRORS, seed=seed)
+                if state != "ran":
+                    break
                 progressed = True
             if state == "done":
                 pending.remove(loss)
@@ -89,8 +130,10 @@ def find_complete(output_dir: str | Path, identity: str) -> Path | None:
     return scan_runs(output_dir)[0].get(identity)
 
 
-def final_runs(c: Campaign, studies: dict, *, log=print) -> list[Path]:
-    """Re-train each objective's best configuration with seeds 0..K-1 (resumable)."""
+def final_runs(c: Campaign, studies: dict, *, log=print, deadline: float | None = None,
+               first_guess_s: float = 0.0) -> list[Path]:
+    """Re-train each objective's best configuration with seeds 0..K-1 (resumable); with
+    `deadline`, none is started that its study's longest complete trial says cannot end."""
     from bench.runner import run
 
     done = []
@@ -102,6 +145,8 @@ def final_runs(c: Campaign, studies: dict, *, log=print) -> list[Path]:
                               tags=("sweep-final", study.study_name, f"trials={c.n_trials}"))
             existing = find_complete(cfg.output_dir, cfg.identity_hash())
             if existing is None:
+                check_deadline(deadline, longest_trial_s([study], first_guess_s),
+                               f"final {loss} seed {seed}")
                 existing = run(cfg, progress=False).run_dir
                 log(f"final {loss} seed {seed}: {existing}")
             else:
