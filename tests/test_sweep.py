@@ -249,3 +249,30 @@ def test_deadline_must_be_a_positive_number_of_seconds(sweep_args, value):
     with pytest.raises(BenchError, match=r"--deadline must be a positive number of seconds, "
                                          r"but got deadline="):
         sweep.handle(sweep_args("--deadline", value))
+
+
+def test_an_interrupted_trial_is_requeued_with_the_same_parameters(tmp_path, sweep_args,
+                                                                  monkeypatch):
+    real, calls = bench.runner.run, []
+
+    def interrupted_once(cfg, **kw):
+        calls.append(cfg.run_id)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(cfg, **kw)
+
+    monkeypatch.setattr(bench.runner, "run", interrupted_once)
+    with pytest.raises(KeyboardInterrupt):
+        sweep.handle(sweep_args("--losses", "softmax"))
+    (study,) = _studies(tmp_path).values()
+    (failed,) = study.get_trials(states=(TrialState.FAIL,))
+    (waiting,) = study.get_trials(states=(TrialState.WAITING,))
+    assert failed.user_attrs["fail_reason"].startswith("interrupted")
+    assert waiting.user_attrs["requeued_from"] == failed.number
+    assert json.loads((Path(failed.user_attrs["run_dir"]) / "status.json").read_text())[
+        "status"] == "interrupted"
+    assert sweep.handle(sweep_args("--losses", "softmax")) == 0  # the same command goes on
+    (study,) = _studies(tmp_path).values()
+    done = _complete(study)
+    assert len(done) == 3 and failed.params in [t.params for t in done]
+    assert not study.get_trials(states=(TrialState.WAITING, TrialState.RUNNING))

@@ -4,7 +4,8 @@ Exactness: a study ends with exactly N COMPLETE trials even with many workers. B
 a worker checks COMPLETE + in-flight < N; a trial that loses a race (another worker's earlier
 trial already holds the last slot) is closed as FAIL with reason SURPLUS before it samples or
 trains anything, so it never counts. Killed workers leave RUNNING trials: with heartbeats
-they turn FAIL after the grace period and are re-queued (same params) as WAITING trials.
+they turn FAIL after the grace period and are re-queued (same params) as WAITING trials; an
+interrupted trial (Ctrl-C, SIGTERM) is failed and re-queued the same way at once (trial.py).
 
 Start-up: on PostgreSQL, creating Optuna's schema and each study is serialised across workers
 (bench.sweep.pglock), so any number of workers may start together on an empty database.

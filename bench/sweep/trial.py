@@ -21,6 +21,7 @@ from bench.sweep.study import SURPLUS, SurplusTrial, claimed_before
 # Failures that end one trial but not the sweep: NaN loss, CUDA OOM (a RuntimeError),
 # and hyperparameter combinations an objective rejects (ValueError).
 TRIAL_ERRORS = (TrainingError, RuntimeError, ValueError)
+INTERRUPTED = "interrupted (Ctrl-C or SIGTERM); its parameters were re-queued as a new trial"
 
 
 def make_objective(study: optuna.Study, base: RunConfig, *, n_trials: int, trials_dir: Path,
@@ -50,6 +51,14 @@ def make_objective(study: optuna.Study, base: RunConfig, *, n_trials: int, trial
             reason = f"{type(exc).__name__}: {exc}"
             trial.set_user_attr("fail_reason", reason[:1000])
             log(f"  trial {trial.number} failed: {reason[:200]}")
+            raise
+        except KeyboardInterrupt:
+            # Ctrl-C, `kill`, a deadline: like a killed worker's trial (heartbeat retry), the
+            # same parameters run again next time, so an interruption changes when a
+            # configuration is tried, never which; the FAIL it leaves does not count
+            study.enqueue_trial(trial.params, user_attrs={"requeued_from": trial.number})
+            trial.set_user_attr("fail_reason", INTERRUPTED)
+            write_status(trials_dir / run_id, "interrupted", reason=INTERRUPTED)
             raise
         except optuna.TrialPruned as exc:
             # the runner wrote "failed" (it knows no pruning); the record says what happened
