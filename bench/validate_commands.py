@@ -4,12 +4,19 @@ run-level ones (bench/validate.py) before any data is read, model loaded or stud
 from __future__ import annotations
 
 import argparse
-import math
 from collections.abc import Mapping
 from pathlib import Path
 
 import losses
-from bench.checks import check_count, check_device, check_encoder, check_readable, exists, option
+from bench.checks import (
+    check_count,
+    check_device,
+    check_encoder,
+    check_number,
+    check_readable,
+    exists,
+    option,
+)
 from bench.config import RunConfig
 from bench.errors import UsageError
 from bench.validate import check_objective, validate_run_config, validate_run_level
@@ -36,9 +43,7 @@ def validate_sweep_options(args: argparse.Namespace, configs: list[RunConfig]) -
     for field, low in (("trials", 1), ("final_seeds", 0), ("heartbeat_interval", 1),
                        ("grace_period", 1), ("max_retry", 0)):
         check_count(option(field), field, getattr(args, field), low)
-    deadline = getattr(args, "deadline", None)
-    if deadline is not None and not (deadline > 0 and math.isfinite(deadline)):
-        raise UsageError(f"--deadline must be a positive number of seconds, but got {deadline=}")
+    check_number("--deadline", "deadline", getattr(args, "deadline", None), 0, strict=True)
     if exists(args.sweep_dir) and not Path(args.sweep_dir).is_dir():
         raise UsageError(f"--sweep-dir must be a folder, but got sweep_dir={args.sweep_dir!r}, "
                          "a file")

@@ -246,7 +246,7 @@ def test_deadline_starts_nothing_that_cannot_end_in_time_and_resumes(tmp_path, s
 
 @pytest.mark.parametrize("value", ["0", "-5", "inf", "nan"])
 def test_deadline_must_be_a_positive_number_of_seconds(sweep_args, value):
-    with pytest.raises(BenchError, match=r"--deadline must be a positive number of seconds, "
+    with pytest.raises(BenchError, match=r"--deadline must be a finite number > 0, "
                                          r"but got deadline="):
         sweep.handle(sweep_args("--deadline", value))
 

@@ -74,9 +74,13 @@ def _seconds_text(seconds: float | None) -> str:
     return "–" if seconds is None else f"{seconds:.0f}" if seconds >= 10 else f"{seconds:.1f}"
 
 
+def _runs_text(runs: int, timed: int) -> str:
+    return f"{runs}" + ("" if timed == runs else f" ({runs - timed} untimed)")
+
+
 def _line(setting: str, rows: list[CostRow], bold: bool = False) -> str:
     runs, timed = sum(r.runs for r in rows), sum(r.timed for r in rows)
-    cells = [setting, "all rows", f"{runs}" + ("" if timed == runs else f" ({runs - timed} untimed)"),
+    cells = [setting, "all rows", _runs_text(runs, timed),
              _hours(sum(r.train for r in rows)), _hours(sum(r.evaluate for r in rows)), "", ""]
     return "| " + " | ".join(f"**{c}**" if bold and c else c for c in cells) + " |"
 
@@ -101,11 +105,10 @@ def markdown(rows: list[CostRow], command: str, *, incomplete: str = "") -> str:
         mine = [r for r in rows if (r.legacy, r.setting) == (legacy, setting)]
         name = ("legacy · " if legacy else "") + " · ".join(setting)
         for r in mine:
-            lines.append(f"| {name} | {r.objective}" + (f" · {r.settings}" if r.settings else "")
-                         + f" | {r.runs}" + ("" if r.timed == r.runs else
-                                             f" ({r.runs - r.timed} untimed)")
-                         + f" | {_hours(r.train)} | {_hours(r.evaluate)} | {_seconds_text(r.median_train)} | "
-                         f"{', '.join(r.devices)} |")
+            objective = r.objective + (f" · {r.settings}" if r.settings else "")
+            lines.append(f"| {name} | {objective} | {_runs_text(r.runs, r.timed)} | "
+                         f"{_hours(r.train)} | {_hours(r.evaluate)} | "
+                         f"{_seconds_text(r.median_train)} | {', '.join(r.devices)} |")
         lines.append(_line(name, mine))
     if rows:
         lines.append(_line("All tables", rows, bold=True))

@@ -32,8 +32,8 @@ COMMITTED = ("Each run folder under `runs/` commits `config.json`, `metrics.json
 
 def generated_section(tables_dir: Path, readme: Path) -> str:
     """The summary, verdict map, peers, published numbers, relations, links to the dev curves
-    and the cost, and every table, with paths relative to the README; legacy tables last, under their own
-    heading."""
+    and the cost, and every table, with paths relative to the README; legacy tables last,
+    under their own heading."""
     rel = Path(os.path.relpath(tables_dir.resolve(), readme.parent.resolve())).as_posix()
     parts = [COMMITTED + "\n"]
     for name in FIRST:

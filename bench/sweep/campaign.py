@@ -6,11 +6,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from optuna.trial import TrialState
+
 from bench import cache
 from bench.config import RunConfig
 from bench.records import scan_runs
 from bench.sweep import space
-from bench.sweep.study import open_study, slug, state_counts, step, study_name
+from bench.sweep.study import open_study, slug, step, study_name, wall_seconds
 from bench.sweep.trial import TRIAL_ERRORS, make_objective
 
 # Rough 2-core CPU costs behind the printed estimate (measured once, not a promise).
@@ -29,28 +31,24 @@ class DeadlineReached(Exception):
 def longest_trial_s(studies, fallback: float) -> float:
     """The longest COMPLETE trial of these studies (wall clock), or `fallback` before any:
     pruned trials are shorter by design and say nothing of what a full one takes."""
-    from optuna.trial import TrialState
-
-    times = [(t.datetime_complete - t.datetime_start).total_seconds()
-             for study in studies for t in study.get_trials(deepcopy=False,
-                                                            states=(TrialState.COMPLETE,))
-             if t.datetime_start is not None and t.datetime_complete is not None]
-    return max(times, default=fallback)
+    times = [wall_seconds(t) for study in studies
+             for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))]
+    return max((t for t in times if t is not None), default=fallback)
 
 
-def _wants_trial(study, n_trials: int) -> bool:
-    """Whether `step` would start a trial now (not done, not waiting on other workers)."""
-    from optuna.trial import TrialState
+def deadline_guard(deadline: float | None, studies, fallback: float, what: str):
+    """None without a deadline; else a check that raises DeadlineReached when `what`, as long
+    as the longest complete trial of `studies` (`fallback` before one), cannot end in time."""
+    if deadline is None:
+        return None
 
-    counts = state_counts(study)
-    return counts[TrialState.COMPLETE] + counts[TrialState.RUNNING] < n_trials
-
-
-def check_deadline(deadline: float | None, need_s: float, what: str) -> None:
-    if deadline is not None and time.monotonic() + DEADLINE_MARGIN * need_s > deadline:
-        left = max(0.0, deadline - time.monotonic())
-        raise DeadlineReached(f"deadline: {what} would take ~{need_s:.0f} s and {left:.0f} s "
-                              "are left; rerun the same command to continue")
+    def check() -> None:
+        need_s = longest_trial_s(studies, fallback)  # read when checked: trials keep ending
+        if time.monotonic() + DEADLINE_MARGIN * need_s > deadline:
+            left = max(0.0, deadline - time.monotonic())
+            raise DeadlineReached(f"deadline: {what} would take ~{need_s:.0f} s and {left:.0f} s "
+                                  "are left; rerun the same command to continue")
+    return check
 
 
 @dataclass(frozen=True)
@@ -111,13 +109,10 @@ def search_all(c: Campaign, storage, *, features=None, seed: int = 0, log=print,
                                        trials_dir=c.sweep_dir / slug(study.study_name) / "trials",
                                        log=log)
             log(f"study {study.study_name}")
-            while True:
-                if deadline is not None and _wants_trial(study, c.n_trials):
-                    check_deadline(deadline, longest_trial_s(studies.values(), first_guess_s),
+            guard = deadline_guard(deadline, studies.values(), first_guess_s,
                                    f"a trial of {study.study_name}")
-                state = step(study, objective, n_trials=c.n_trials, catch=TRIAL_ERRORS, seed=seed)
-                if state != "ran":
-                    break
+            while (state := step(study, objective, n_trials=c.n_trials, catch=TRIAL_ERRORS,
+                                 seed=seed, before_trial=guard)) == "ran":
                 progressed = True
             if state == "done":
                 pending.remove(loss)
@@ -145,8 +140,10 @@ def final_runs(c: Campaign, studies: dict, *, log=print, deadline: float | None 
                               tags=("sweep-final", study.study_name, f"trials={c.n_trials}"))
             existing = find_complete(cfg.output_dir, cfg.identity_hash())
             if existing is None:
-                check_deadline(deadline, longest_trial_s([study], first_guess_s),
-                               f"final {loss} seed {seed}")
+                guard = deadline_guard(deadline, [study], first_guess_s,
+                                       f"final {loss} seed {seed}")
+                if guard is not None:
+                    guard()
                 existing = run(cfg, progress=False).run_dir
                 log(f"final {loss} seed {seed}: {existing}")
             else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import optuna
 from optuna.trial import TrialState
 
-from bench.sweep.study import SURPLUS, state_counts
+from bench.sweep.study import SURPLUS, state_counts, wall_seconds
 
 
 def _fmt(value) -> str:
@@ -15,9 +15,8 @@ def _fmt(value) -> str:
 def trial_time(study: optuna.Study) -> str:
     """What the study cost: wall time from start to end of every finished trial (a sweep's
     cost is not in any run record; surplus trials train nothing and take no time)."""
-    finished = [t for t in study.get_trials(deepcopy=False)
-                if t.datetime_start is not None and t.datetime_complete is not None]
-    seconds = sum((t.datetime_complete - t.datetime_start).total_seconds() for t in finished)
+    finished = [s for t in study.get_trials(deepcopy=False) if (s := wall_seconds(t)) is not None]
+    seconds = sum(finished)
     return (f"trial time: {seconds / 3600:.2f} h over {len(finished)} finished trials "
             "(wall clock, start to end of each)")
 

@@ -137,8 +137,17 @@ def _quiet_surplus(record: logging.LogRecord) -> bool:
             and not message.endswith("failed with value None."))
 
 
-def step(study: optuna.Study, objective, *, n_trials: int, catch: tuple, seed: int = 0) -> str:
-    """Run at most one trial: 'done' (N complete), 'busy' (others hold the rest), or 'ran'."""
+def wall_seconds(trial: optuna.trial.FrozenTrial) -> float | None:
+    """Start to end of a finished trial; None while it runs or waits."""
+    if trial.datetime_start is None or trial.datetime_complete is None:
+        return None
+    return (trial.datetime_complete - trial.datetime_start).total_seconds()
+
+
+def step(study: optuna.Study, objective, *, n_trials: int, catch: tuple, seed: int = 0,
+         before_trial=None) -> str:
+    """Run at most one trial: 'done' (N complete), 'busy' (others hold the rest), or 'ran'.
+    `before_trial()` is called only when a trial is about to start (a deadline's check)."""
     fail_stale(study)
     counts = state_counts(study)
     complete, running = counts[TrialState.COMPLETE], counts[TrialState.RUNNING]
@@ -146,6 +155,8 @@ def step(study: optuna.Study, objective, *, n_trials: int, catch: tuple, seed: i
         return "done"
     if complete + running >= n_trials:  # wait: one of those may still fail and need a rerun
         return "busy"
+    if before_trial is not None:
+        before_trial()
     study.sampler = make_sampler(seed, sum(counts.values()))
     logging.getLogger("optuna.study._optimize").addFilter(_quiet_surplus)
     study.optimize(objective, n_trials=1, catch=(SurplusTrial, *catch),
