@@ -11,7 +11,9 @@ python -m pip install -q --no-deps --no-index .whl/*.whl 2>&1 | grep -v "root" |
 python -c "import pytorch_metric_learning" || { echo "pytorch-metric-learning missing" >&2; exit 1; }
 data=$PWD/.devdata
 if [[ -f .devdata/data.tgz ]]; then data=/tmp/benchdata; mkdir -p $data; tar xzf .devdata/data.tgz -C $data; fi
-export PYTHONPATH=$PWD/.devmodel${PYTHONPATH:+:$PYTHONPATH} BENCH_DATA_DIR=$data
+model=$PWD/.devmodel
+if [[ -f .devmodel/model.tgz ]]; then model=/tmp/devmodel; mkdir -p $model; tar xzf .devmodel/model.tgz -C $model; fi
+export PYTHONPATH=$model${PYTHONPATH:+:$PYTHONPATH} BENCH_DATA_DIR=$data
 export HF_HUB_OFFLINE=1 TOKENIZERS_PARALLELISM=false
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader || true
 python benchmarks/campaign_v2.py --workers "${WORKERS:-6}" --threads 2 \
