@@ -40,13 +40,21 @@ FLAGS = ("--mode", "finetune", "--no-amp", "--no-save-model", "--quiet")
 # seconds a run may take, until one of that dataset has finished (only for --deadline)
 FIRST_GUESS_S = {"tweeteval_emotion": 60, "dair_emotion": 120}
 # datasets with the same training texts (GoEmotions' label sets): one's finished runs tell the
-# cost of another's until it has its own
-SAME_TEXTS = {"goemotions_ekman": "goemotions", "goemotions_group": "goemotions"}
+# cost of another's until it has its own (a GPU lease may have run any of them first)
+SAME_TEXTS = ("goemotions", "goemotions_ekman", "goemotions_group")
+
+
+def lender(walls: dict[str, list[float]], dataset: str) -> str | None:
+    """The dataset whose finished runs stand for `dataset`'s: itself, else the first of its
+    SAME_TEXTS with some; None when there are none."""
+    if walls.get(dataset):
+        return dataset
+    return next((d for d in SAME_TEXTS if dataset in SAME_TEXTS and walls.get(d)), None)
 
 
 def borrow(walls: dict[str, list[float]], datasets) -> dict[str, list[float]]:
-    """`walls` with each dataset that has none taking those of its SAME_TEXTS dataset."""
-    return {d: walls.get(d) or walls.get(SAME_TEXTS.get(d, ""), []) for d in datasets}
+    """`walls` with each dataset that has none taking those of its lender."""
+    return {d: walls.get(lender(walls, d) or d, []) for d in datasets}
 
 
 def identity(dataset: str, loss: str, seed: int) -> str:
@@ -104,20 +112,27 @@ def finished_walls(ident: dict[tuple, str], done: dict[str, Path],
 
 
 def print_plan(ident: dict[tuple, str], done: dict[str, Path], partial: dict[str, Path]) -> None:
-    # the cost of what is left, from the wall times of this dataset's finished runs
-    own = finished_walls(ident, done)
-    all_walls = borrow(own, dict.fromkeys(c[0] for c in ident))
-    for dataset, walls in all_walls.items():
+    # the cost of what is left, per kind of device, from the wall times of this dataset's
+    # finished runs on it (a GPU's minutes say nothing of a CPU's hours)
+    datasets = dict.fromkeys(c[0] for c in ident)
+    by_device = {dev: finished_walls(ident, done, dev) for dev in ("cpu", "cuda")}
+    for dataset in datasets:
         mine = [c for c in ident if c[0] == dataset]
         left = [c for c in mine if ident[c] not in done]
-        whose = "" if dataset in own else f" {SAME_TEXTS.get(dataset)}"
-        cost = (f"~{len(left) * walls[len(walls) // 2] / 3600:.1f} h at the median "
-                f"{walls[len(walls) // 2]:.0f} s of {len(walls)} finished{whose} "
-                f"run{'s' * (len(walls) > 1)}"
-                if walls and left else "no finished run to estimate from" if left else "")
+        costs = []
+        for dev, own in by_device.items():
+            walls = borrow(own, [dataset])[dataset]
+            if walls and left:
+                whose = "" if own.get(dataset) else f" {lender(own, dataset)}"
+                median = walls[len(walls) // 2]
+                costs.append(f"{dev}: ~{len(left) * median / 3600:.1f} h at the median "
+                             f"{median:.0f} s of {len(walls)} finished{whose} "
+                             f"run{'s' * (len(walls) > 1)}")
+        if left and not costs:
+            costs.append("no finished run to estimate from")
         print(f"{dataset}: {len(mine) - len(left)} complete, "
               f"{sum(ident[c] in partial for c in left)} resumable, {len(left)} to run"
-              f"{'; ' + cost if cost else ''}")
+              f"{'; ' + '; '.join(costs) if costs else ''}")
         for seed in dict.fromkeys(c[2] for c in left):
             names = [c[1] + ("*" if ident[c] in partial else "") for c in left if c[2] == seed]
             print(f"  seed {seed}: {', '.join(names)}")

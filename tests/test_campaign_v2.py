@@ -46,7 +46,7 @@ def test_plan_counts_complete_resumable_and_left(tmp_path):
                          capture_output=True, text=True, check=True).stdout
     assert "campaign v2: 10 cells, 1 complete, 9 to run (1 resumable)" in out
     # 9 left at the median 600 s of the one finished run
-    assert "dair_emotion: 1 complete, 1 resumable, 9 to run; ~1.5 h at the median 600 s" in out
+    assert "dair_emotion: 1 complete, 1 resumable, 9 to run; cpu: ~1.5 h at the median 600 s" in out
     assert "seed 0: proxy_anchor, proxy_nca, triplet*, supcon" in out
     assert "seed 1: softmax, proxy_anchor, proxy_nca, triplet, supcon" in out
 
@@ -110,7 +110,39 @@ def test_goemotions_label_sets_borrow_goemotions_costs(tmp_path):
     out = subprocess.run([sys.executable, str(SCRIPT), "--plan", "--out", str(tmp_path),
                           "--datasets", "goemotions,goemotions_ekman,tweeteval_emotion",
                           "--seeds", "1"], capture_output=True, text=True, check=True).stdout
-    assert "goemotions: 1 complete, 0 resumable, 4 to run; ~2.7 h at the median 2400 s" in out
-    assert ("goemotions_ekman: 0 complete, 0 resumable, 5 to run; ~3.3 h at the median 2400 s "
+    assert "goemotions: 1 complete, 0 resumable, 4 to run; cpu: ~2.7 h at the median 2400 s" in out
+    assert ("goemotions_ekman: 0 complete, 0 resumable, 5 to run; cpu: ~3.3 h at the median "
+            "2400 s "
             "of 1 finished goemotions run") in out
     assert "tweeteval_emotion: 0 complete, 0 resumable, 5 to run; no finished run" in out
+
+
+def test_goemotions_borrows_from_a_label_set_that_ran_first(tmp_path):
+    # a GPU lease finished Ekman runs before any of GoEmotions' 28 labels
+    driver = load_driver()
+    fake_run(tmp_path, driver, ("goemotions_ekman", "softmax", 0), complete=True, total=240.0)
+    fake_run(tmp_path, driver, ("goemotions_group", "softmax", 0), complete=True, total=160.0)
+    walls = driver.finished_walls({c: driver.identity(*c) for c in [
+        ("goemotions_ekman", "softmax", 0), ("goemotions_group", "softmax", 0)]},
+        driver.scan_runs(tmp_path)[0])
+    assert driver.borrow(walls, ["goemotions", "goemotions_group", "dair_emotion"]) == {
+        "goemotions": [240.0], "goemotions_group": [160.0], "dair_emotion": []}
+    assert driver.lender(walls, "goemotions") == "goemotions_ekman"
+    assert driver.lender(walls, "tweeteval_emotion") is None
+
+
+def test_plan_costs_each_kind_of_device_from_its_own_runs(tmp_path):
+    driver = load_driver()
+    fake_run(tmp_path, driver, ("goemotions", "softmax", 0), complete=True, total=2400.0)
+    fake_run(tmp_path, driver, ("goemotions_ekman", "softmax", 0), complete=True, total=240.0,
+             device="cuda:0")
+    out = subprocess.run([sys.executable, str(SCRIPT), "--plan", "--out", str(tmp_path),
+                          "--datasets", "goemotions,goemotions_ekman", "--seeds", "1"],
+                         capture_output=True, text=True, check=True).stdout
+    # 4 left on each; the CPU's Ekman cost comes from its GoEmotions run, and vice versa
+    assert ("goemotions: 1 complete, 0 resumable, 4 to run; cpu: ~2.7 h at the median 2400 s "
+            "of 1 finished run; cuda: ~0.3 h at the median 240 s of 1 finished "
+            "goemotions_ekman run") in out
+    assert ("goemotions_ekman: 1 complete, 0 resumable, 4 to run; cpu: ~2.7 h at the median "
+            "2400 s of 1 finished goemotions run; cuda: ~0.3 h at the median 240 s of 1 "
+            "finished run") in out
