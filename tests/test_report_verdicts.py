@@ -269,3 +269,24 @@ def test_a_proxy_anchor_row_without_softmax_stays_in_the_map(tmp_path):
     assert {c.verdict for c in rows["alone"].cells.values()} == {"no comparison"}
     assert {c.other for c in rows["alone"].cells.values()} == {""}
     assert rows["win"].cells[("softmax", "macro_f1")].verdict == "win"  # the rest unchanged
+
+
+def test_best_other_is_a_row_that_can_be_tested(tmp_path):
+    # triplet has the highest mean but one seed; supcon shares all three: supcon is compared
+    runs = tmp_path / "runs"
+    for s in range(3):
+        record(runs, "d", "softmax", s, 0.50 + NOISE[s])
+        record(runs, "d", "proxy_anchor", s, 0.52 + NOISE[s])
+        record(runs, "d", "supcon", s, 0.55 + 0.5 * NOISE[s])
+    record(runs, "d", "triplet", 0, 0.90)
+    cell = {r.name: r for r in vmap_of(runs).rows}["d · frozen · minilm · full"].cells[
+        ("best other", "macro_f1")]
+    assert (cell.other, cell.n) == ("supcon", 3) and cell.verdict in ("win", "loss", "tie")
+    # with no row that shares two seeds, the highest mean is still shown, without a verdict
+    solo = tmp_path / "solo"
+    record(solo, "d", "proxy_anchor", 0, 0.52)
+    record(solo, "d", "supcon", 1, 0.55)
+    record(solo, "d", "triplet", 0, 0.90)
+    cell = {r.name: r for r in vmap_of(solo).rows}["d · frozen · minilm · full"].cells[
+        ("best other", "macro_f1")]
+    assert cell.other.startswith("triplet") and (cell.n, cell.verdict) == (1, "not enough seeds")

@@ -46,7 +46,8 @@ def fairness_text() -> str:
             f"last epoch without stopping early, 1 point or more above its earlier epochs, so "
             f"no verdict; \"{FEW}\": fewer than 2 "
             "common seeds, shown, not tested. Best other: the other objective with the highest "
-            "mean of that metric among the converged rows of the same settings (peers such "
+            "mean of that metric among the converged rows of the same settings that share at "
+            "least 2 seeds with proxy_anchor (among all of them when none does; peers such "
             "as SetFit are not objectives: tables/peers.md compares them with every objective).")
 
 

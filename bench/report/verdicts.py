@@ -5,7 +5,8 @@ Rows: every proxy_anchor row of a non-legacy table, compared with its fair softm
 (the softmax row with the same run-level settings; in a +sweep table the tuned softmax); a row
 without one yet is kept, its cells saying "no comparison", so no input drops out silently.
 Columns: proxy_anchor − softmax and proxy_anchor − the best other objective (the highest
-mean of that metric among the converged rows with the same run-level settings), for
+mean of that metric among the converged rows with the same run-level settings that share at
+least two seeds with the proxy_anchor row; among all of them when none does), for
 macro-F1 and MAP@R. Each cell: mean difference over the common seeds (points) with its 95%
 paired t interval (per comparison, uncorrected: it describes, the corrected p decides), a paired
 t-test, Holm–Bonferroni over every test of the map (the family; a test that appears in
@@ -78,7 +79,12 @@ def _plan(table: Table, row: Row, base: Row | None) -> dict[tuple[str, str], tup
     out = {}
     for metric in METRICS:
         others = _others(table, row)
-        best = max(others, key=lambda r: (r.scores[metric].mean, table.row_name(r)), default=None)
+        # a row that shares too few seeds to test cannot be the one compared with while
+        # another can: one lucky seed would leave the cell without a verdict
+        testable = [r for r in others
+                    if len(row.by_seed(metric).keys() & r.by_seed(metric).keys()) >= MIN_PAIRED]
+        best = max(testable or others, key=lambda r: (r.scores[metric].mean, table.row_name(r)),
+                   default=None)
         for comparison, other in ((BASELINE, base), ("best other", best)):
             if other is None:
                 out[(comparison, metric)] = (None, NONE)
