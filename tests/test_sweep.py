@@ -225,6 +225,19 @@ def test_show_states_the_time_the_trials_took():
             user_attrs={}, system_attrs={}, intermediate_values={}))
     assert trial_time(study) == ("trial time: 0.75 h over 2 finished trials "
                                  "(wall clock, start to end of each)")
+    # a killed worker's trial is failed two hours later by the next worker, which re-queues
+    # it (Optuna names it in the new trial's failed_trial): those two hours are not its time
+    for number, state, minutes, attrs in [(3, TrialState.FAIL, 120, {}),
+                                          (4, TrialState.COMPLETE, 10, {"failed_trial": 3})]:
+        study.add_trial(FrozenTrial(
+            number=number, trial_id=number, state=state, value=0.5 if minutes == 10 else None,
+            values=None, datetime_start=t0, datetime_complete=t0 + datetime.timedelta(
+                minutes=minutes), params={"lr": 1e-4},
+            distributions={"lr": FloatDistribution(1e-5, 1e-3)}, user_attrs={},
+            system_attrs=attrs, intermediate_values={}))
+    assert trial_time(study) == ("trial time: 0.92 h over 3 finished trials (wall clock, start "
+                                 "to end of each); 1 trial of killed workers not timed (failed "
+                                 "when a later worker noticed, maybe hours after)")
 
 
 def test_deadline_starts_nothing_that_cannot_end_in_time_and_resumes(tmp_path, sweep_args,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import optuna
 from optuna.trial import TrialState
 
-from bench.sweep.study import SURPLUS, state_counts, wall_seconds
+from bench.sweep.study import SURPLUS, killed, state_counts, wall_seconds
 
 
 def _fmt(value) -> str:
@@ -15,10 +15,15 @@ def _fmt(value) -> str:
 def trial_time(study: optuna.Study) -> str:
     """What the study cost: wall time from start to end of every finished trial (a sweep's
     cost is not in any run record; surplus trials train nothing and take no time)."""
-    finished = [s for t in study.get_trials(deepcopy=False) if (s := wall_seconds(t)) is not None]
-    seconds = sum(finished)
-    return (f"trial time: {seconds / 3600:.2f} h over {len(finished)} finished trials "
+    trials = study.get_trials(deepcopy=False)
+    dead = killed(trials)
+    finished = [s for t in trials if (s := wall_seconds(t, dead)) is not None]
+    line = (f"trial time: {sum(finished) / 3600:.2f} h over {len(finished)} finished trials "
             "(wall clock, start to end of each)")
+    if dead:
+        line += (f"; {len(dead)} trial{'s' * (len(dead) > 1)} of killed workers not timed "
+                 "(failed when a later worker noticed, maybe hours after)")
+    return line
 
 
 def study_summary(study: optuna.Study) -> str:

@@ -137,9 +137,16 @@ def _quiet_surplus(record: logging.LogRecord) -> bool:
             and not message.endswith("failed with value None."))
 
 
-def wall_seconds(trial: optuna.trial.FrozenTrial) -> float | None:
-    """Start to end of a finished trial; None while it runs or waits."""
-    if trial.datetime_start is None or trial.datetime_complete is None:
+def killed(trials) -> set[int]:
+    """Numbers of the trials whose worker died: failed by a stale heartbeat, re-queued by
+    Optuna's retry callback, which names them in the new trial's `failed_trial`."""
+    return {t.system_attrs["failed_trial"] for t in trials if "failed_trial" in t.system_attrs}
+
+
+def wall_seconds(trial: optuna.trial.FrozenTrial, dead: set[int] = frozenset()) -> float | None:
+    """Start to end of a finished trial; None while it runs or waits, and for a trial in
+    `dead` (see killed()): its end is when a later worker noticed it, maybe hours later."""
+    if trial.datetime_start is None or trial.datetime_complete is None or trial.number in dead:
         return None
     return (trial.datetime_complete - trial.datetime_start).total_seconds()
 
