@@ -13,8 +13,9 @@ def _fmt(value) -> str:
 
 
 def trial_time(study: optuna.Study) -> str:
-    """What the study cost: wall time from start to end of every finished trial (a sweep's
-    cost is not in any run record; surplus trials train nothing and take no time)."""
+    """What the study cost: wall time from start to end of every finished trial but a killed
+    worker's, which is named instead (a sweep's cost is not in any run record; surplus trials
+    train nothing and take no time)."""
     trials = study.get_trials(deepcopy=False)
     dead = killed(trials)
     finished = [s for t in trials if (s := wall_seconds(t, dead)) is not None]
