@@ -49,7 +49,9 @@ def lender(walls: dict[str, list[float]], dataset: str) -> str | None:
     SAME_TEXTS with some; None when there are none."""
     if walls.get(dataset):
         return dataset
-    return next((d for d in SAME_TEXTS if dataset in SAME_TEXTS and walls.get(d)), None)
+    if dataset not in SAME_TEXTS:
+        return None
+    return next((d for d in SAME_TEXTS if walls.get(d)), None)
 
 
 def borrow(walls: dict[str, list[float]], datasets) -> dict[str, list[float]]:
@@ -121,9 +123,10 @@ def print_plan(ident: dict[tuple, str], done: dict[str, Path], partial: dict[str
         left = [c for c in mine if ident[c] not in done]
         costs = []
         for dev, own in by_device.items():
-            walls = borrow(own, [dataset])[dataset]
-            if walls and left:
-                whose = "" if own.get(dataset) else f" {lender(own, dataset)}"
+            source = lender(own, dataset)
+            if source and left:
+                walls = own[source]
+                whose = "" if source == dataset else f" {source}"
                 median = walls[len(walls) // 2]
                 costs.append(f"{dev}: ~{len(left) * median / 3600:.1f} h at the median "
                              f"{median:.0f} s of {len(walls)} finished{whose} "

@@ -5,8 +5,6 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-import pytest
-
 from tests.helpers import write_csv
 
 SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "gpu_pack.py"
@@ -64,15 +62,13 @@ def test_usage_without_arguments():
     assert proc.returncode != 0 and "gpu_pack.py MODEL_DIR DATASET" in proc.stderr
 
 
-@pytest.mark.parametrize("name", ["goemotions_ekman"])
-def test_prints_the_dataset_folders(tmp_path, data_dir, tiny_encoder, monkeypatch, name,
-                                    capsys):
+def test_prints_the_dataset_folders(tmp_path, data_dir, tiny_encoder, monkeypatch, capsys):
     import shutil
     import sys
 
     model = tmp_path / "model"
     shutil.copytree(tiny_encoder, model)
     monkeypatch.setenv("BENCH_DATA_DIR", str(data_dir))
-    monkeypatch.setattr(sys, "argv", ["gpu_pack.py", str(model), name])
+    monkeypatch.setattr(sys, "argv", ["gpu_pack.py", str(model), "goemotions_ekman"])
     assert load_pack().main() == 0
     assert capsys.readouterr().out.strip() == "goemotions/ekman"

@@ -81,8 +81,8 @@ def _plan(table: Table, row: Row, base: Row | None) -> dict[tuple[str, str], tup
         others = _others(table, row)
         # a row that shares too few seeds to test cannot be the one compared with while
         # another can: one lucky seed would leave the cell without a verdict
-        testable = [r for r in others
-                    if len(row.by_seed(metric).keys() & r.by_seed(metric).keys()) >= MIN_PAIRED]
+        seeds = row.by_seed(metric).keys()
+        testable = [r for r in others if len(seeds & r.by_seed(metric).keys()) >= MIN_PAIRED]
         best = max(testable or others, key=lambda r: (r.scores[metric].mean, table.row_name(r)),
                    default=None)
         for comparison, other in ((BASELINE, base), ("best other", best)):
