@@ -108,6 +108,8 @@ class FrozenEmbedder(nn.Module):
         in_dim = self.features["train"].shape[1]
         self.head = nn.Sequential(nn.Linear(in_dim, hidden), nn.GELU(), nn.Linear(hidden, out_dim))
         self.lengths = None
+        # train() sets it on either embedder; a head over cached vectors has no lengths to split
+        self.split_by_length = False
 
     def train_embed(self, index: np.ndarray) -> torch.Tensor:
         with autocast(self.device, False, self.cpu_bf16):

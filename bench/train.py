@@ -146,9 +146,9 @@ def train(embedder, objective, ds, cfg: RunConfig, *, centroid_sample: np.ndarra
     """
     rng = np.random.default_rng(cfg.seed)
     labels, targets = ds.train.labels, targets_tensor(ds.train.labels)
-    if hasattr(embedder, "split_by_length"):  # batches drawn by class mix lengths (CPU only)
-        embedder.split_by_length = (objective.samples_per_class > 0
-                                    and embedder.device.type == "cpu")
+    # batches drawn by class mix lengths: encode them in length groups (CPU only)
+    embedder.split_by_length = (objective.samples_per_class > 0 and embedder.lengths is not None
+                                and embedder.device.type == "cpu")
     steps_per_pass = len(training_batches(labels, embedder.lengths, cfg.batch_size,
                                           objective.samples_per_class, np.random.default_rng(0)))
     passes = passes_per_epoch(cfg.min_steps, cfg.epochs, steps_per_pass)

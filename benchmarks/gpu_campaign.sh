@@ -13,12 +13,7 @@ set -euo pipefail
 out=${OUT:-/tmp/gpu-campaign}
 python -m pip install -q --no-deps --no-index .whl/*.whl 2>&1 | grep -v "root" || true
 python -c "import pytorch_metric_learning" || { echo "pytorch-metric-learning missing" >&2; exit 1; }
-data=$PWD/.devdata
-if [[ -f .devdata/data.tgz ]]; then data=/tmp/benchdata; mkdir -p $data; tar xzf .devdata/data.tgz -C $data; fi
-model=$PWD/.devmodel
-if [[ -f .devmodel/model.tgz ]]; then model=/tmp/devmodel; mkdir -p $model; tar xzf .devmodel/model.tgz -C $model; fi
-export PYTHONPATH=$model${PYTHONPATH:+:$PYTHONPATH} BENCH_DATA_DIR=$data
-export HF_HUB_OFFLINE=1 TOKENIZERS_PARALLELISM=false
+source benchmarks/gpu_unpack.sh
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader || true
 python benchmarks/campaign_v2.py --workers "${WORKERS:-6}" --threads 2 \
   --deadline "${CHUNK:-480}" --out "$out/runs" --also results/runs ${CAMPAIGN_ARGS:-} || true

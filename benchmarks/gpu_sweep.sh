@@ -9,13 +9,10 @@
 #   tar xzf sweep.tgz   (results/sweeps: the study and its trials; results/runs: the retrains)
 set -euo pipefail
 out=${OUT:-/tmp/gpu-sweep}
-mkdir -p "$out" /tmp/site /tmp/benchdata
+mkdir -p "$out" /tmp/site
 python3 -m pip install -q --no-index --no-deps --no-compile --target /tmp/site .whl/*.whl
-tar xzf .devdata/data.tgz -C /tmp/benchdata
-model=$PWD/.devmodel
-if [[ -f .devmodel/model.tgz ]]; then model=/tmp/devmodel; mkdir -p $model; tar xzf .devmodel/model.tgz -C $model; fi
-export PYTHONPATH=/tmp/site:$model BENCH_DATA_DIR=/tmp/benchdata
-export HF_HUB_OFFLINE=1 TOKENIZERS_PARALLELISM=false OMP_NUM_THREADS=2 PYTHONUNBUFFERED=1
+export PYTHONPATH=/tmp/site OMP_NUM_THREADS=2 PYTHONUNBUFFERED=1
+source benchmarks/gpu_unpack.sh
 python3 -c "import optuna, pytorch_metric_learning" || { echo "carried wheels missing" >&2; exit 1; }
 nvidia-smi --query-gpu=name,memory.total --format=csv,noheader || true
 before=$(mktemp); touch "$before"
