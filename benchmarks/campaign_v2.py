@@ -92,9 +92,21 @@ def new_epochs(folder: Path | None, seen: int) -> list[dict]:
     return curve[seen:]
 
 
+def machine(env: dict) -> str:
+    """Where a record ran, as the plan groups costs: "cuda", or "cpu" with its torch threads
+    ("cpu (1 thread)"): one thread takes about twice as long as two on this CPU. A resumed
+    run's env.json tells its last process."""
+    kind = str(env.get("device", "")).split(":")[0]
+    threads = env.get("torch_threads")
+    if kind != "cpu" or not threads:
+        return kind
+    return f"cpu ({threads} thread{'s' * (threads > 1)})"
+
+
 def finished_walls(ident: dict[tuple, str], done: dict[str, Path],
                    device: str | None = None) -> dict[str, list[float]]:
-    """Wall seconds of each dataset's finished runs, sorted, on `device` ("cpu", "cuda") if given.
+    """Wall seconds of each dataset's finished runs, sorted, on `device` if given: a kind
+    ("cpu", "cuda") or one machine() label ("cpu (1 thread)").
 
     The plan's cost and the deadline's guess: a CPU record says nothing of a GPU's speed.
     """
@@ -103,10 +115,10 @@ def finished_walls(ident: dict[tuple, str], done: dict[str, Path],
         if key in done:
             try:
                 t = read_json(done[key] / "metrics.json")["timings"]
-                ran_on = str(read_json(done[key] / "env.json").get("device", ""))
+                ran_on = machine(read_json(done[key] / "env.json"))
             except (RunFolderError, KeyError):
                 continue
-            if device and ran_on.split(":")[0] != device:
+            if device and device not in (ran_on, ran_on.split(" ")[0]):
                 continue
             # a resumed run's "total" is its last process; "train" spans all of them
             walls.setdefault(cell[0], []).append(max(t["total"], t["train"]))
@@ -114,10 +126,17 @@ def finished_walls(ident: dict[tuple, str], done: dict[str, Path],
 
 
 def print_plan(ident: dict[tuple, str], done: dict[str, Path], partial: dict[str, Path]) -> None:
-    # the cost of what is left, per kind of device, from the wall times of this dataset's
-    # finished runs on it (a GPU's minutes say nothing of a CPU's hours)
+    # the cost of what is left, per machine (kind of device, and threads on a CPU), from
+    # the wall times of this dataset's finished runs on it (a GPU's minutes say nothing of a
+    # CPU's hours)
     datasets = dict.fromkeys(c[0] for c in ident)
-    by_device = {dev: finished_walls(ident, done, dev) for dev in ("cpu", "cuda")}
+    machines = set()
+    for key in (k for k in ident.values() if k in done):
+        try:
+            machines.add(machine(read_json(done[key] / "env.json")))
+        except RunFolderError:
+            continue
+    by_device = {dev: finished_walls(ident, done, dev) for dev in sorted(machines)}
     for dataset in datasets:
         mine = [c for c in ident if c[0] == dataset]
         left = [c for c in mine if ident[c] not in done]

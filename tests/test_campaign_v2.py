@@ -21,7 +21,7 @@ def load_driver():
 
 
 def fake_run(out: Path, driver, cell: tuple, *, complete: bool, curve: list[dict] = (),
-             total: float = 600.0, device: str = "cpu"):
+             total: float = 600.0, device: str = "cpu", threads: int | None = None):
     folder = out / f"{cell[0]}-{cell[1]}-finetune-s{cell[2]}-20261127-000000-abcdef"
     folder.mkdir(parents=True)
     (folder / "config.json").write_text(json.dumps({"identity": driver.identity(*cell)}))
@@ -30,7 +30,9 @@ def fake_run(out: Path, driver, cell: tuple, *, complete: bool, curve: list[dict
     if complete:
         timings = {"total": total, "train": total - 50.0}
         (folder / "metrics.json").write_text(json.dumps({"timings": timings}))
-        (folder / "env.json").write_text(json.dumps({"device": device}))
+        env = {"device": device} if threads is None else {"device": device,
+                                                           "torch_threads": threads}
+        (folder / "env.json").write_text(json.dumps(env))
     else:
         (folder / "checkpoint").mkdir()
         (folder / "checkpoint" / "state.json").write_text(json.dumps({"result": {"curve": curve}}))
@@ -146,3 +148,26 @@ def test_plan_costs_each_kind_of_device_from_its_own_runs(tmp_path):
     assert ("goemotions_ekman: 1 complete, 0 resumable, 4 to run; cpu: ~2.7 h at the median "
             "2400 s of 1 finished goemotions run; cuda: ~0.3 h at the median 240 s of 1 "
             "finished run") in out
+
+
+def test_plan_costs_cpu_runs_per_thread_count(tmp_path):
+    # one thread takes about twice two threads' time: a median over both would be neither
+    driver = load_driver()
+    fake_run(tmp_path, driver, ("dair_emotion", "softmax", 0), complete=True, total=300.0,
+             threads=2)
+    fake_run(tmp_path, driver, ("dair_emotion", "triplet", 0), complete=True, total=700.0,
+             threads=1)
+    fake_run(tmp_path, driver, ("dair_emotion", "supcon", 0), complete=True, total=60.0,
+             device="cuda:0", threads=2)
+    out = subprocess.run([sys.executable, str(SCRIPT), "--plan", "--out", str(tmp_path),
+                          "--datasets", "dair_emotion", "--seeds", "1"],
+                         capture_output=True, text=True, check=True).stdout
+    assert ("dair_emotion: 3 complete, 0 resumable, 2 to run; cpu (1 thread): ~0.4 h at the "
+            "median 700 s of 1 finished run; cpu (2 threads): ~0.2 h at the median 300 s of 1 "
+            "finished run; cuda: ~0.0 h at the median 60 s of 1 finished run") in out
+    # the deadline's guess on a CPU still reads every CPU record, whatever its threads
+    ident = {("dair_emotion", loss, 0): driver.identity("dair_emotion", loss, 0)
+             for loss in ("softmax", "triplet", "supcon")}
+    done, _ = driver.scan_runs(tmp_path)
+    assert driver.finished_walls(ident, done, "cpu") == {"dair_emotion": [300.0, 700.0]}
+    assert driver.finished_walls(ident, done, "cpu (1 thread)") == {"dair_emotion": [700.0]}
