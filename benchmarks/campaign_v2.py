@@ -33,30 +33,15 @@ from bench.config import RunConfig  # noqa: E402
 from bench.errors import RunFolderError  # noqa: E402
 from bench.records import read_json, scan_runs  # noqa: E402
 
+sys.path.insert(0, str(REPO / "benchmarks"))
+from campaign_costs import borrow, finished_walls, print_plan  # noqa: E402
+
 DATASETS = ("tweeteval_emotion", "dair_emotion", "goemotions", "goemotions_ekman",
             "goemotions_group")
 LOSSES = ("softmax", "proxy_anchor", "proxy_nca", "triplet", "supcon")
 FLAGS = ("--mode", "finetune", "--no-amp", "--no-save-model", "--quiet")
 # seconds a run may take, until one of that dataset has finished (only for --deadline)
 FIRST_GUESS_S = {"tweeteval_emotion": 60, "dair_emotion": 120}
-# datasets with the same training texts (GoEmotions' label sets): one's finished runs tell the
-# cost of another's until it has its own (a GPU lease may have run any of them first)
-SAME_TEXTS = ("goemotions", "goemotions_ekman", "goemotions_group")
-
-
-def lender(walls: dict[str, list[float]], dataset: str) -> str | None:
-    """The dataset whose finished runs stand for `dataset`'s: itself, else the first of its
-    SAME_TEXTS with some; None when there are none."""
-    if walls.get(dataset):
-        return dataset
-    if dataset not in SAME_TEXTS:
-        return None
-    return next((d for d in SAME_TEXTS if walls.get(d)), None)
-
-
-def borrow(walls: dict[str, list[float]], datasets) -> dict[str, list[float]]:
-    """`walls` with each dataset that has none taking those of its lender."""
-    return {d: walls.get(lender(walls, d) or d, []) for d in datasets}
 
 
 def identity(dataset: str, loss: str, seed: int) -> str:
@@ -90,75 +75,6 @@ def new_epochs(folder: Path | None, seen: int) -> list[dict]:
     except (TypeError, RunFolderError, KeyError):
         return []
     return curve[seen:]
-
-
-def machine(env: dict) -> str:
-    """Where a record ran, as the plan groups costs: "cuda", or "cpu" with its torch threads
-    ("cpu (1 thread)"): one thread takes about twice as long as two on this CPU. A resumed
-    run's env.json tells its last process."""
-    kind = str(env.get("device", "")).split(":")[0]
-    threads = env.get("torch_threads")
-    if kind != "cpu" or not threads:
-        return kind
-    return f"cpu ({threads} thread{'s' * (threads > 1)})"
-
-
-def finished_walls(ident: dict[tuple, str], done: dict[str, Path],
-                   device: str | None = None) -> dict[str, list[float]]:
-    """Wall seconds of each dataset's finished runs, sorted, on `device` if given: a kind
-    ("cpu", "cuda") or one machine() label ("cpu (1 thread)").
-
-    The plan's cost and the deadline's guess: a CPU record says nothing of a GPU's speed.
-    """
-    walls: dict[str, list[float]] = {}
-    for cell, key in ident.items():
-        if key in done:
-            try:
-                t = read_json(done[key] / "metrics.json")["timings"]
-                ran_on = machine(read_json(done[key] / "env.json"))
-            except (RunFolderError, KeyError):
-                continue
-            if device and device not in (ran_on, ran_on.split(" ")[0]):
-                continue
-            # a resumed run's "total" is its last process; "train" spans all of them
-            walls.setdefault(cell[0], []).append(max(t["total"], t["train"]))
-    return {dataset: sorted(w) for dataset, w in walls.items()}
-
-
-def print_plan(ident: dict[tuple, str], done: dict[str, Path], partial: dict[str, Path]) -> None:
-    # the cost of what is left, per machine (kind of device, and threads on a CPU), from
-    # the wall times of this dataset's finished runs on it (a GPU's minutes say nothing of a
-    # CPU's hours)
-    datasets = dict.fromkeys(c[0] for c in ident)
-    machines = set()
-    for key in (k for k in ident.values() if k in done):
-        try:
-            machines.add(machine(read_json(done[key] / "env.json")))
-        except RunFolderError:
-            continue
-    by_device = {dev: finished_walls(ident, done, dev) for dev in sorted(machines)}
-    for dataset in datasets:
-        mine = [c for c in ident if c[0] == dataset]
-        left = [c for c in mine if ident[c] not in done]
-        costs = []
-        for dev, own in by_device.items():
-            source = lender(own, dataset)
-            if source and left:
-                walls = own[source]
-                whose = "" if source == dataset else f" {source}"
-                median = walls[len(walls) // 2]
-                costs.append(f"{dev}: ~{len(left) * median / 3600:.1f} h at the median "
-                             f"{median:.0f} s of {len(walls)} finished{whose} "
-                             f"run{'s' * (len(walls) > 1)}")
-        if left and not costs:
-            costs.append("no finished run to estimate from")
-        print(f"{dataset}: {len(mine) - len(left)} complete, "
-              f"{sum(ident[c] in partial for c in left)} resumable, {len(left)} to run"
-              f"{'; ' + '; '.join(costs) if costs else ''}")
-        for seed in dict.fromkeys(c[2] for c in left):
-            names = [c[1] + ("*" if ident[c] in partial else "") for c in left if c[2] == seed]
-            print(f"  seed {seed}: {', '.join(names)}")
-    print("(* resumable: continues from its last finished epoch)")
 
 
 def log_name(cell: tuple) -> str:
