@@ -39,13 +39,18 @@ def fake_run(out: Path, driver, cell: tuple, *, complete: bool, curve: list[dict
     return folder
 
 
+def plan(out: Path, datasets: str, *, seeds: int) -> str:
+    """What `campaign_v2.py --plan` prints for the runs in `out`."""
+    return subprocess.run([sys.executable, str(SCRIPT), "--plan", "--out", str(out),
+                           "--datasets", datasets, "--seeds", str(seeds)],
+                          capture_output=True, text=True, check=True).stdout
+
+
 def test_plan_counts_complete_resumable_and_left(tmp_path):
     driver = load_driver()
     fake_run(tmp_path, driver, ("dair_emotion", "softmax", 0), complete=True)
     fake_run(tmp_path, driver, ("dair_emotion", "triplet", 0), complete=False)
-    out = subprocess.run([sys.executable, str(SCRIPT), "--plan", "--out", str(tmp_path),
-                          "--datasets", "dair_emotion", "--seeds", "2"],
-                         capture_output=True, text=True, check=True).stdout
+    out = plan(tmp_path, "dair_emotion", seeds=2)
     assert "campaign v2: 10 cells, 1 complete, 9 to run (1 resumable)" in out
     # 9 left at the median 600 s of the one finished run
     assert "dair_emotion: 1 complete, 1 resumable, 9 to run; cpu: ~1.5 h at the median 600 s" in out
@@ -109,9 +114,7 @@ def test_interrupt_makes_each_running_run_stop_as_interrupted(tmp_path):
 def test_goemotions_label_sets_borrow_goemotions_costs(tmp_path):
     driver = load_driver()
     fake_run(tmp_path, driver, ("goemotions", "softmax", 0), complete=True, total=2400.0)
-    out = subprocess.run([sys.executable, str(SCRIPT), "--plan", "--out", str(tmp_path),
-                          "--datasets", "goemotions,goemotions_ekman,tweeteval_emotion",
-                          "--seeds", "1"], capture_output=True, text=True, check=True).stdout
+    out = plan(tmp_path, "goemotions,goemotions_ekman,tweeteval_emotion", seeds=1)
     assert "goemotions: 1 complete, 0 resumable, 4 to run; cpu: ~2.7 h at the median 2400 s" in out
     assert ("goemotions_ekman: 0 complete, 0 resumable, 5 to run; cpu: ~3.3 h at the median "
             "2400 s "
@@ -139,9 +142,7 @@ def test_plan_costs_each_kind_of_device_from_its_own_runs(tmp_path):
     fake_run(tmp_path, driver, ("goemotions", "softmax", 0), complete=True, total=2400.0)
     fake_run(tmp_path, driver, ("goemotions_ekman", "softmax", 0), complete=True, total=240.0,
              device="cuda:0")
-    out = subprocess.run([sys.executable, str(SCRIPT), "--plan", "--out", str(tmp_path),
-                          "--datasets", "goemotions,goemotions_ekman", "--seeds", "1"],
-                         capture_output=True, text=True, check=True).stdout
+    out = plan(tmp_path, "goemotions,goemotions_ekman", seeds=1)
     # 4 left on each; the CPU's Ekman cost comes from its GoEmotions run, and vice versa
     assert ("goemotions: 1 complete, 0 resumable, 4 to run; cpu: ~2.7 h at the median 2400 s "
             "of 1 finished run; cuda: ~0.3 h at the median 240 s of 1 finished "
@@ -160,9 +161,7 @@ def test_plan_costs_cpu_runs_per_thread_count(tmp_path):
              threads=1)
     fake_run(tmp_path, driver, ("dair_emotion", "supcon", 0), complete=True, total=60.0,
              device="cuda:0", threads=2)
-    out = subprocess.run([sys.executable, str(SCRIPT), "--plan", "--out", str(tmp_path),
-                          "--datasets", "dair_emotion", "--seeds", "1"],
-                         capture_output=True, text=True, check=True).stdout
+    out = plan(tmp_path, "dair_emotion", seeds=1)
     assert ("dair_emotion: 3 complete, 0 resumable, 2 to run; cpu (1 thread): ~0.4 h at the "
             "median 700 s of 1 finished run; cpu (2 threads): ~0.2 h at the median 300 s of 1 "
             "finished run; cuda: ~0.0 h at the median 60 s of 1 finished run") in out
