@@ -30,7 +30,8 @@ def borrow(walls: dict[str, list[float]], datasets) -> dict[str, list[float]]:
 
 def machine(env: dict) -> str:
     """Where a record ran, as the plan groups costs: "cuda", or "cpu" with its torch threads
-    ("cpu (1 thread)"): one thread takes about twice as long as two on this CPU. A resumed
+    ("cpu (1 thread)"): a one-thread step ran at 0.60x two threads' speed (README,
+    Performance), so their wall times are not one population. A resumed
     run's env.json tells its last process."""
     kind = str(env.get("device", "")).split(":")[0]
     threads = env.get("torch_threads")

@@ -153,7 +153,7 @@ def test_plan_costs_each_kind_of_device_from_its_own_runs(tmp_path):
 
 
 def test_plan_costs_cpu_runs_per_thread_count(tmp_path):
-    # one thread takes about twice two threads' time: a median over both would be neither
+    # one thread is much slower than two: a median over both would describe neither
     driver = load_driver()
     fake_run(tmp_path, driver, ("dair_emotion", "softmax", 0), complete=True, total=300.0,
              threads=2)
