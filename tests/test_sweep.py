@@ -118,6 +118,16 @@ def test_final_seeds_write_runs_and_resume(tmp_path, sweep_args):
     assert len(list((tmp_path / "runs").iterdir())) == 3
 
 
+def test_final_runs_are_seed_major(tmp_path, sweep_args, capsys):
+    # a sweep stopped after three re-trains must leave seed 0 of both objectives (a paired
+    # comparison), not seeds 0-2 of the first objective only
+    assert sweep.handle(sweep_args("--final-seeds", "2")) == 0
+    lines = [line.split(":")[0] for line in capsys.readouterr().out.splitlines()
+             if line.startswith("final ")]
+    assert lines == ["final softmax seed 0", "final proxy_anchor seed 0",
+                     "final softmax seed 1", "final proxy_anchor seed 1"]
+
+
 def test_budget_is_exact_against_in_flight_trials(tmp_path):
     storage = make_storage(StorageOptions(url=f"sqlite:///{tmp_path / 'o.db'}"),
                            heartbeat=False)

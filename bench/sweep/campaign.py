@@ -128,14 +128,16 @@ def find_complete(output_dir: str | Path, identity: str) -> Path | None:
 def final_runs(c: Campaign, studies: dict, *, log=print, deadline: float | None = None,
                first_guess_s: float = 0.0) -> list[Path]:
     """Re-train each objective's best configuration with seeds 0..K-1 (resumable); with
-    `deadline`, none is started that its study's longest complete trial says cannot end."""
+    `deadline`, none is started that its study's longest complete trial says cannot end.
+    Seed-major, as campaign v2: every objective gets seed 0 before any gets seed 1, so a
+    sweep stopped half-way leaves paired seeds for the verdicts, not one objective's five."""
     from bench.runner import run
 
     done = []
-    for loss, study in studies.items():
-        best = study.best_trial
-        for seed in range(c.final_seeds):
-            cfg = space.apply(c.base, space.from_params(best.params), loss=loss, seed=seed,
+    best = {loss: study.best_trial for loss, study in studies.items()}
+    for seed in range(c.final_seeds):
+        for loss, study in studies.items():
+            cfg = space.apply(c.base, space.from_params(best[loss].params), loss=loss, seed=seed,
                               save_model=c.save_models,
                               tags=("sweep-final", study.study_name, f"trials={c.n_trials}"))
             existing = find_complete(cfg.output_dir, cfg.identity_hash())
