@@ -40,14 +40,9 @@ def machine(env: dict) -> str:
     return f"cpu ({threads} thread{'s' * (threads > 1)})"
 
 
-def finished_walls(ident: dict[tuple, str], done: dict[str, Path],
-                   device: str | None = None) -> dict[str, list[float]]:
-    """Wall seconds of each dataset's finished runs, sorted, on `device` if given: a kind
-    ("cpu", "cuda") or one machine() label ("cpu (1 thread)").
-
-    The plan's cost and the deadline's guess: a CPU record says nothing of a GPU's speed.
-    """
-    walls: dict[str, list[float]] = {}
+def finished(ident: dict[tuple, str], done: dict[str, Path]) -> list[tuple[str, str, float]]:
+    """(dataset, machine(), wall seconds) of every finished run, each record read once."""
+    runs = []
     for cell, key in ident.items():
         if key in done:
             try:
@@ -55,11 +50,29 @@ def finished_walls(ident: dict[tuple, str], done: dict[str, Path],
                 ran_on = machine(read_json(done[key] / "env.json"))
             except (RunFolderError, KeyError):
                 continue
-            if device and device not in (ran_on, ran_on.split(" ")[0]):
-                continue
             # a resumed run's "total" is its last process; "train" spans all of them
-            walls.setdefault(cell[0], []).append(max(t["total"], t["train"]))
+            runs.append((cell[0], ran_on, max(t["total"], t["train"])))
+    return runs
+
+
+def walls_on(runs: list[tuple[str, str, float]], device: str | None = None
+             ) -> dict[str, list[float]]:
+    """Wall seconds of each dataset's `runs` (from finished()), sorted, on `device` if given:
+    a kind ("cpu", "cuda") or one machine() label ("cpu (1 thread)")."""
+    walls: dict[str, list[float]] = {}
+    for dataset, ran_on, wall in runs:
+        if not device or device in (ran_on, ran_on.split(" ")[0]):
+            walls.setdefault(dataset, []).append(wall)
     return {dataset: sorted(w) for dataset, w in walls.items()}
+
+
+def finished_walls(ident: dict[tuple, str], done: dict[str, Path],
+                   device: str | None = None) -> dict[str, list[float]]:
+    """Wall seconds of each dataset's finished runs, sorted, on `device` if given.
+
+    The plan's cost and the deadline's guess: a CPU record says nothing of a GPU's speed.
+    """
+    return walls_on(finished(ident, done), device)
 
 
 def print_plan(ident: dict[tuple, str], done: dict[str, Path], partial: dict[str, Path]) -> None:
@@ -67,13 +80,8 @@ def print_plan(ident: dict[tuple, str], done: dict[str, Path], partial: dict[str
     # the wall times of this dataset's finished runs on it (a GPU's minutes say nothing of a
     # CPU's hours)
     datasets = dict.fromkeys(c[0] for c in ident)
-    machines = set()
-    for key in (k for k in ident.values() if k in done):
-        try:
-            machines.add(machine(read_json(done[key] / "env.json")))
-        except RunFolderError:
-            continue
-    by_device = {dev: finished_walls(ident, done, dev) for dev in sorted(machines)}
+    runs = finished(ident, done)
+    by_device = {dev: walls_on(runs, dev) for dev in sorted({m for _, m, _ in runs})}
     for dataset in datasets:
         mine = [c for c in ident if c[0] == dataset]
         left = [c for c in mine if ident[c] not in done]
