@@ -1,9 +1,12 @@
 """What campaign v2 (benchmarks/campaign_v2.py) has left to run and what that costs, per
-machine, from the wall times of the finished runs: `--plan`'s table and `--deadline`'s guess."""
+machine and objective, from the wall times of the finished runs: `--plan`'s table and
+`--deadline`'s guess."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from statistics import median
 
 from bench.errors import RunFolderError
 from bench.records import read_json
@@ -12,20 +15,12 @@ from bench.records import read_json
 # cost of another's until it has its own (a GPU lease may have run any of them first)
 SAME_TEXTS = ("goemotions", "goemotions_ekman", "goemotions_group")
 
-
-def lender(walls: dict[str, list[float]], dataset: str) -> str | None:
-    """The dataset whose finished runs stand for `dataset`'s: itself, else the first of its
-    SAME_TEXTS with some; None when there are none."""
-    if walls.get(dataset):
-        return dataset
-    if dataset not in SAME_TEXTS:
-        return None
-    return next((d for d in SAME_TEXTS if walls.get(d)), None)
+Run = tuple[str, str, str, float]  # (dataset, objective, machine(), wall seconds)
 
 
-def borrow(walls: dict[str, list[float]], datasets) -> dict[str, list[float]]:
-    """`walls` with each dataset that has none taking those of its lender."""
-    return {d: walls.get(lender(walls, d) or d, []) for d in datasets}
+def upper_median(walls: list[float]) -> float:
+    # an observed wall time, never below the middle one
+    return sorted(walls)[len(walls) // 2]
 
 
 def machine(env: dict) -> str:
@@ -40,8 +35,8 @@ def machine(env: dict) -> str:
     return f"cpu ({threads} thread{'s' * (threads > 1)})"
 
 
-def finished(ident: dict[tuple, str], done: dict[str, Path]) -> list[tuple[str, str, float]]:
-    """(dataset, machine(), wall seconds) of every finished run, each record read once."""
+def finished(ident: dict[tuple, str], done: dict[str, Path]) -> list[Run]:
+    """One Run per finished cell, each record read once."""
     runs = []
     for cell, key in ident.items():
         if key in done:
@@ -51,56 +46,115 @@ def finished(ident: dict[tuple, str], done: dict[str, Path]) -> list[tuple[str, 
             except (RunFolderError, KeyError):
                 continue
             # a resumed run's "total" is its last process; "train" spans all of them
-            runs.append((cell[0], ran_on, max(t["total"], t["train"])))
+            runs.append((cell[0], cell[1], ran_on, max(t["total"], t["train"])))
     return runs
 
 
-def walls_on(runs: list[tuple[str, str, float]], device: str | None = None
-             ) -> dict[str, list[float]]:
-    """Wall seconds of each dataset's `runs` (from finished()), sorted, on `device` if given:
-    a kind ("cpu", "cuda") or one machine() label ("cpu (1 thread)")."""
-    walls: dict[str, list[float]] = {}
-    for dataset, ran_on, wall in runs:
-        if not device or device in (ran_on, ran_on.split(" ")[0]):
-            walls.setdefault(dataset, []).append(wall)
-    return {dataset: sorted(w) for dataset, w in walls.items()}
+def on(runs: list[Run], device: str | None) -> list[Run]:
+    """The runs on `device`: a kind ("cpu", "cuda") or one machine() label; all for None."""
+    return [r for r in runs if not device or device in (r[2], r[2].split(" ")[0])]
 
 
-def finished_walls(ident: dict[tuple, str], done: dict[str, Path],
-                   device: str | None = None) -> dict[str, list[float]]:
-    """Wall seconds of each dataset's finished runs, sorted, on `device` if given.
+def texts_of(dataset: str) -> tuple[str, ...]:
+    """`dataset` first, then the datasets that train on the same texts."""
+    same = SAME_TEXTS if dataset in SAME_TEXTS else ()
+    return (dataset, *(d for d in same if d != dataset))
 
-    The plan's cost and the deadline's guess: a CPU record says nothing of a GPU's speed.
+
+def walls(runs: list[Run], dataset: str, losses) -> list[float]:
+    return [r[3] for r in runs if r[0] == dataset and r[1] in losses]
+
+
+def slowdown(runs: list[Run], loss: str, others: set[str], skip: tuple[str, ...]
+             ) -> float | None:
+    """How many times longer `loss` ran than the `others` objectives on the same dataset and
+    machine (one thread's wall over two threads' would say nothing of the objective): the
+    median over the datasets (not in `skip`) and machines where both ran; None if none."""
+    ratios = []
+    for dataset, where in sorted({(r[0], r[2]) for r in runs if r[1] == loss}):
+        mine = [r for r in runs if r[2] == where]
+        base = walls(mine, dataset, others)
+        if base and dataset not in skip:
+            ratios.append(median(walls(mine, dataset, {loss})) / median(base))
+    return median(ratios) if ratios else None
+
+
+def estimate(runs: list[Run], dataset: str, loss: str, device: str | None,
+             pick: Callable[[list[float]], float] = upper_median) -> tuple[float, str] | None:
+    """Seconds one run of `loss` on `dataset` takes on `device`, and where that comes from.
+
+    `pick` (the median; max for a deadline) of that objective's finished runs on these texts;
+    else the texts' runs of other objectives times how much slower `loss` ran than those on
+    other datasets (triplet and SupCon's class-balanced batches pad more than length-bucketed
+    ones: 1.4-1.7x on dair_emotion), from this device's records, or any device's if it has
+    none; None when these texts have no run on `device`.
     """
-    return walls_on(finished(ident, done), device)
+    here = on(runs, device)
+    for source in texts_of(dataset):
+        own = walls(here, source, {loss})
+        if own:
+            return pick(own), f"{len(own)} run{'s' * (len(own) > 1)}" + (
+                f" of {source}" if source != dataset else "")
+    for source in texts_of(dataset):
+        others = {r[1] for r in here if r[0] == source}
+        if others:
+            break
+    else:
+        return None
+    base = pick(walls(here, source, others))
+    factor = slowdown(here, loss, others, texts_of(dataset))
+    where = "" if factor is None else " here"
+    if factor is None:
+        factor = slowdown(runs, loss, others, texts_of(dataset))
+        where = " elsewhere"
+    if factor is None:
+        return base, f"as {', '.join(sorted(others))}"
+    return base * factor, f"scaled x{factor:.2f}{where}"
+
+
+def deadline_guesses(runs: list[Run], keys, here: str, kind: str) -> dict[tuple, float]:
+    """Seconds per (dataset, objective) in `keys` that `--deadline` waits for: the slowest
+    finished run on this machine (`here`, with its thread count), else on any of its `kind`;
+    scaled from other objectives while it has none; absent when nothing was timed."""
+    guesses = {}
+    for key in keys:
+        guess = estimate(runs, *key, here, max) or estimate(runs, *key, kind, max)
+        if guess:
+            guesses[key] = guess[0]
+    return guesses
 
 
 def print_plan(ident: dict[tuple, str], done: dict[str, Path], partial: dict[str, Path]) -> None:
-    # the cost of what is left, per machine (kind of device, and threads on a CPU), from
-    # the wall times of this dataset's finished runs on it (a GPU's minutes say nothing of a
-    # CPU's hours)
-    datasets = dict.fromkeys(c[0] for c in ident)
+    # the cost of what is left, per machine (kind of device, and threads on a CPU) and
+    # objective: a GPU's minutes say nothing of a CPU's hours, softmax's of triplet's
     runs = finished(ident, done)
-    by_device = {dev: walls_on(runs, dev) for dev in sorted({m for _, m, _ in runs})}
-    for dataset in datasets:
+    devices = sorted({r[2] for r in runs})
+    for dataset in dict.fromkeys(c[0] for c in ident):
         mine = [c for c in ident if c[0] == dataset]
         left = [c for c in mine if ident[c] not in done]
-        costs = []
-        for dev, own in by_device.items():
-            source = lender(own, dataset)
-            if source and left:
-                walls = own[source]
-                whose = "" if source == dataset else f" {source}"
-                median = walls[len(walls) // 2]
-                costs.append(f"{dev}: ~{len(left) * median / 3600:.1f} h at the median "
-                             f"{median:.0f} s of {len(walls)} finished{whose} "
-                             f"run{'s' * (len(walls) > 1)}")
-        if left and not costs:
-            costs.append("no finished run to estimate from")
+        lines, totals = [], []
+        for dev in devices if left else ():
+            guess = {loss: estimate(runs, dataset, loss, dev)
+                     for loss in dict.fromkeys(c[1] for c in left)}
+            if not any(guess.values()):
+                continue
+            known = [guess[c[1]][0] for c in left if guess[c[1]]]
+            unknown = len(left) - len(known)
+            totals.append(f"{dev}: ~{sum(known) / 3600:.1f} h"
+                          + (f" for {len(known)} ({unknown} not estimated)" if unknown else ""))
+            lines.append(f"  {dev}, s per run: " + ", ".join(
+                f"{loss} {g[0]:.0f} ({g[1]})" if g else f"{loss} ?" for loss, g in guess.items()))
+        if left and not totals:
+            totals.append("no finished run to estimate from")
         print(f"{dataset}: {len(mine) - len(left)} complete, "
               f"{sum(ident[c] in partial for c in left)} resumable, {len(left)} to run"
-              f"{'; ' + '; '.join(costs) if costs else ''}")
+              f"{'; ' + '; '.join(totals) if totals else ''}")
+        if lines:
+            print("\n".join(lines))
         for seed in dict.fromkeys(c[2] for c in left):
             names = [c[1] + ("*" if ident[c] in partial else "") for c in left if c[2] == seed]
             print(f"  seed {seed}: {', '.join(names)}")
-    print("(* resumable: continues from its last finished epoch)")
+    print("(* resumable: continues from its last finished epoch. s per run: the median of the "
+          "objective's finished runs on these texts; 'scaled': the texts' runs of other "
+          "objectives times how much slower this one ran than those on other datasets, on "
+          "this machine, or elsewhere when it has none)")

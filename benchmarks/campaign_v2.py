@@ -9,9 +9,10 @@ options (float32 on every device, so CPU and GPU records share their cells). Res
 cell whose complete record (same configuration identity) exists in `--out` or in any
 `--also` folder is skipped, and an interrupted run with a checkpoint is continued with
 `bench run --resume`. Several workers may share one GPU: MiniLM at batch 32 leaves it idle
-most of the time. With `--deadline S` no run is started that its dataset's slowest finished
-run on this kind of device (in the records or in this driver) says would not end within S
-seconds, and runs still going at S are interrupted; `--fill` starts them anyway, for a machine
+most of the time. With `--deadline S` no run is started that the slowest finished run of its
+dataset and objective on this machine (in the records or in this driver; scaled from other
+objectives while it has none, as `--plan` shows) says would not end within S seconds, and
+runs still going at S are interrupted; `--fill` starts them anyway, for a machine
 that keeps its run folders (their per-epoch checkpoints) until the next driver. Interrupting
 the driver (Ctrl-C, `kill`) interrupts its runs the same way.
 """
@@ -34,7 +35,7 @@ from bench.errors import RunFolderError  # noqa: E402
 from bench.records import read_json, scan_runs  # noqa: E402
 
 sys.path.insert(0, str(REPO / "benchmarks"))
-from campaign_costs import borrow, finished_walls, print_plan  # noqa: E402
+from campaign_costs import deadline_guesses, finished, machine, print_plan  # noqa: E402
 
 DATASETS = ("tweeteval_emotion", "dair_emotion", "goemotions", "goemotions_ekman",
             "goemotions_group")
@@ -140,13 +141,13 @@ def main() -> int:
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     if args.threads:
         env["OMP_NUM_THREADS"] = str(args.threads)
-    # the slowest finished run of each dataset, in the records or in this driver
+    # the slowest finished run of each cell's dataset and objective on this machine (its
+    # thread count's records first, else any CPU's), in the records or in this driver
     import torch  # only here: --plan stays quick
 
-    here = "cuda" if torch.cuda.is_available() else "cpu"
-    slowest = {dataset: w[-1] for dataset, w in borrow(finished_walls(ident, done, here),
-                                                        dict.fromkeys(c[0] for c in cells)
-                                                        ).items() if w}
+    kind = "cuda" if torch.cuda.is_available() else "cpu"
+    here = machine({"device": kind, "torch_threads": args.threads or torch.get_num_threads()})
+    slowest = deadline_guesses(finished(ident, done), {c[:2] for c in todo}, here, kind)
     running: dict[subprocess.Popen, tuple] = {}
     progress: dict[tuple, tuple[Path | None, int]] = {}  # cell -> (run folder, epochs shown)
     before: dict[tuple, set[Path]] = {}  # cell -> its folders that existed at its launch
@@ -174,7 +175,7 @@ def main() -> int:
                 ok = proc.returncode == 0
                 failures += not ok
                 if ok:
-                    slowest[cell[0]] = max(slowest.get(cell[0], 0.0), wall)
+                    slowest[cell[:2]] = max(slowest.get(cell[:2], 0.0), wall)
                 print(f"[{time.monotonic() - start:6.0f}s] {'done' if ok else 'FAILED'} "
                       f"{cell} in {wall:.0f}s: {' | '.join(tail)}", flush=True)
             now = time.monotonic()
@@ -184,7 +185,7 @@ def main() -> int:
             while len(running) < args.workers:
                 # the first cell in order that can still end before the deadline
                 fits = [c for c in todo if args.fill or now + slowest.get(
-                    c[0], FIRST_GUESS_S.get(c[0], 300)) <= deadline]
+                    c[:2], FIRST_GUESS_S.get(c[0], 300)) <= deadline]
                 if not fits:
                     break
                 cell = fits[0]

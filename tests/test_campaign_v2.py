@@ -52,8 +52,11 @@ def test_plan_counts_complete_resumable_and_left(tmp_path):
     fake_run(tmp_path, driver, ("dair_emotion", "triplet", 0), complete=False)
     out = plan(tmp_path, "dair_emotion", seeds=2)
     assert "campaign v2: 10 cells, 1 complete, 9 to run (1 resumable)" in out
-    # 9 left at the median 600 s of the one finished run
-    assert "dair_emotion: 1 complete, 1 resumable, 9 to run; cpu: ~1.5 h at the median 600 s" in out
+    # 9 left: two softmax at its 600 s; 7 of other objectives, which ran on no other dataset
+    # to scale from, at that same 600 s
+    assert "dair_emotion: 1 complete, 1 resumable, 9 to run; cpu: ~1.5 h" in out
+    assert ("  cpu, s per run: proxy_anchor 600 (as softmax), proxy_nca 600 (as softmax), "
+            "triplet 600 (as softmax), supcon 600 (as softmax), softmax 600 (1 run)") in out
     assert "seed 0: proxy_anchor, proxy_nca, triplet*, supcon" in out
     assert "seed 1: softmax, proxy_anchor, proxy_nca, triplet, supcon" in out
 
@@ -77,8 +80,13 @@ def test_epoch_lines_come_from_the_checkpoint_curve(tmp_path):
     assert driver.new_epochs(folder, 0) == []
 
 
-def test_walls_are_per_dataset_sorted_and_per_device(tmp_path):
-    driver = load_driver()
+def costs_module():
+    load_driver()
+    return sys.modules["campaign_costs"]  # imported by the driver from benchmarks/
+
+
+def test_finished_runs_are_read_per_cell_and_filtered_per_device(tmp_path):
+    driver, costs = load_driver(), costs_module()
     cells = [("dair_emotion", "softmax", 0), ("dair_emotion", "supcon", 0),
              ("dair_emotion", "triplet", 0), ("goemotions", "softmax", 0)]
     fake_run(tmp_path, driver, cells[0], complete=True, total=900.0)
@@ -86,11 +94,37 @@ def test_walls_are_per_dataset_sorted_and_per_device(tmp_path):
     fake_run(tmp_path, driver, cells[2], complete=True, total=700.0)
     fake_run(tmp_path, driver, cells[3], complete=False)
     ident = {c: driver.identity(*c) for c in cells}
-    done, _ = driver.scan_runs(tmp_path)
-    assert driver.finished_walls(ident, done) == {"dair_emotion": [80.0, 700.0, 900.0]}
+    runs = costs.finished(ident, driver.scan_runs(tmp_path)[0])
+    assert sorted(runs) == [("dair_emotion", "softmax", "cpu", 900.0),
+                            ("dair_emotion", "supcon", "cuda", 80.0),
+                            ("dair_emotion", "triplet", "cpu", 700.0)]
     # a GPU lease must not wait on a CPU record's 900 s, nor a CPU on a GPU's 80 s
-    assert driver.finished_walls(ident, done, "cuda") == {"dair_emotion": [80.0]}
-    assert driver.finished_walls(ident, done, "cpu") == {"dair_emotion": [700.0, 900.0]}
+    assert costs.on(runs, "cuda") == [("dair_emotion", "supcon", "cuda", 80.0)]
+    assert len(costs.on(runs, "cpu")) == 2 and len(costs.on(runs, None)) == 3
+    assert costs.estimate(runs, "dair_emotion", "softmax", "cuda") == (
+        80.0, "as supcon")  # no softmax on the GPU and nothing to scale from
+    assert costs.estimate(runs, "tweeteval_emotion", "softmax", "cpu") is None
+
+
+def test_an_objective_without_runs_is_scaled_by_its_slowdown_elsewhere():
+    costs = costs_module()
+    runs = [("dair_emotion", "softmax", "cpu", 100.0), ("dair_emotion", "triplet", "cpu", 160.0),
+            ("tweeteval_emotion", "softmax", "cpu", 50.0),
+            ("tweeteval_emotion", "triplet", "cpu", 100.0),
+            ("goemotions", "softmax", "cpu", 1000.0), ("goemotions", "proxy_nca", "cpu", 3000.0)]
+    # triplet ran 1.6x and 2.0x as long as softmax: the median 1.8x of GoEmotions' softmax
+    # and proxy-NCA (the upper median 3000 s; max for a deadline, here the same)
+    assert costs.estimate(runs, "goemotions", "triplet", "cpu") == (5400.0, "scaled x1.80 here")
+    assert costs.estimate(runs, "goemotions", "triplet", "cpu", max) == (5400.0,
+                                                                          "scaled x1.80 here")
+    # its own runs win over any scaling, and so do those of a dataset with the same texts
+    assert costs.estimate(runs, "goemotions", "softmax", "cpu") == (1000.0, "1 run")
+    assert costs.estimate(runs, "goemotions_ekman", "softmax", "cpu") == (
+        1000.0, "1 run of goemotions")
+    # a GPU with only GoEmotions' softmax takes triplet's slowdown from the CPU's records
+    gpu = [*runs, ("goemotions_ekman", "softmax", "cuda", 200.0)]
+    assert costs.estimate(gpu, "goemotions", "triplet", "cuda") == (
+        360.0, "scaled x1.80 elsewhere")
 
 
 def test_interrupt_makes_each_running_run_stop_as_interrupted(tmp_path):
@@ -115,26 +149,24 @@ def test_goemotions_label_sets_borrow_goemotions_costs(tmp_path):
     driver = load_driver()
     fake_run(tmp_path, driver, ("goemotions", "softmax", 0), complete=True, total=2400.0)
     out = plan(tmp_path, "goemotions,goemotions_ekman,tweeteval_emotion", seeds=1)
-    assert "goemotions: 1 complete, 0 resumable, 4 to run; cpu: ~2.7 h at the median 2400 s" in out
-    assert ("goemotions_ekman: 0 complete, 0 resumable, 5 to run; cpu: ~3.3 h at the median "
-            "2400 s "
-            "of 1 finished goemotions run") in out
+    assert "goemotions: 1 complete, 0 resumable, 4 to run; cpu: ~2.7 h" in out
+    assert "goemotions_ekman: 0 complete, 0 resumable, 5 to run; cpu: ~3.3 h" in out
+    assert "  cpu, s per run: softmax 2400 (1 run of goemotions), proxy_anchor 2400" in out
     assert "tweeteval_emotion: 0 complete, 0 resumable, 5 to run; no finished run" in out
 
 
-def test_goemotions_borrows_from_a_label_set_that_ran_first(tmp_path):
+def test_goemotions_borrows_from_a_label_set_that_ran_first():
     # a GPU lease finished Ekman runs before any of GoEmotions' 28 labels
-    driver = load_driver()
-    fake_run(tmp_path, driver, ("goemotions_ekman", "softmax", 0), complete=True, total=240.0)
-    fake_run(tmp_path, driver, ("goemotions_group", "softmax", 0), complete=True, total=160.0)
-    walls = driver.finished_walls({c: driver.identity(*c) for c in [
-        ("goemotions_ekman", "softmax", 0), ("goemotions_group", "softmax", 0)]},
-        driver.scan_runs(tmp_path)[0])
-    assert driver.borrow(walls, ["goemotions", "goemotions_group", "dair_emotion"]) == {
-        "goemotions": [240.0], "goemotions_group": [160.0], "dair_emotion": []}
-    costs = sys.modules["campaign_costs"]  # imported by the driver from benchmarks/
-    assert costs.lender(walls, "goemotions") == "goemotions_ekman"
-    assert costs.lender(walls, "tweeteval_emotion") is None
+    costs = costs_module()
+    runs = [("goemotions_ekman", "softmax", "cuda", 240.0),
+            ("goemotions_group", "softmax", "cuda", 160.0)]
+    assert costs.estimate(runs, "goemotions", "softmax", "cuda") == (
+        240.0, "1 run of goemotions_ekman")
+    assert costs.estimate(runs, "goemotions_group", "softmax", "cuda") == (160.0, "1 run")
+    assert costs.estimate(runs, "dair_emotion", "softmax", "cuda") is None
+    assert costs.texts_of("goemotions_group") == ("goemotions_group", "goemotions",
+                                                  "goemotions_ekman")
+    assert costs.texts_of("dair_emotion") == ("dair_emotion",)
 
 
 def test_plan_costs_each_kind_of_device_from_its_own_runs(tmp_path):
@@ -144,12 +176,10 @@ def test_plan_costs_each_kind_of_device_from_its_own_runs(tmp_path):
              device="cuda:0")
     out = plan(tmp_path, "goemotions,goemotions_ekman", seeds=1)
     # 4 left on each; the CPU's Ekman cost comes from its GoEmotions run, and vice versa
-    assert ("goemotions: 1 complete, 0 resumable, 4 to run; cpu: ~2.7 h at the median 2400 s "
-            "of 1 finished run; cuda: ~0.3 h at the median 240 s of 1 finished "
-            "goemotions_ekman run") in out
-    assert ("goemotions_ekman: 1 complete, 0 resumable, 4 to run; cpu: ~2.7 h at the median "
-            "2400 s of 1 finished goemotions run; cuda: ~0.3 h at the median 240 s of 1 "
-            "finished run") in out
+    assert "goemotions: 1 complete, 0 resumable, 4 to run; cpu: ~2.7 h; cuda: ~0.3 h" in out
+    assert ("  cuda, s per run: proxy_anchor 240 (as softmax), proxy_nca 240 (as softmax), "
+            "triplet 240 (as softmax), supcon 240 (as softmax)") in out
+    assert "goemotions_ekman: 1 complete, 0 resumable, 4 to run; cpu: ~2.7 h; cuda: ~0.3 h" in out
 
 
 def test_plan_costs_cpu_runs_per_thread_count(tmp_path):
@@ -162,12 +192,34 @@ def test_plan_costs_cpu_runs_per_thread_count(tmp_path):
     fake_run(tmp_path, driver, ("dair_emotion", "supcon", 0), complete=True, total=60.0,
              device="cuda:0", threads=2)
     out = plan(tmp_path, "dair_emotion", seeds=1)
-    assert ("dair_emotion: 3 complete, 0 resumable, 2 to run; cpu (1 thread): ~0.4 h at the "
-            "median 700 s of 1 finished run; cpu (2 threads): ~0.2 h at the median 300 s of 1 "
-            "finished run; cuda: ~0.0 h at the median 60 s of 1 finished run") in out
-    # the deadline's guess on a CPU still reads every CPU record, whatever its threads
+    # proxy-anchor and proxy-NCA are left: 2 x 700 s, 2 x 300 s, 2 x 60 s
+    assert ("dair_emotion: 3 complete, 0 resumable, 2 to run; cpu (1 thread): ~0.4 h; "
+            "cpu (2 threads): ~0.2 h; cuda: ~0.0 h") in out
+    assert "  cpu (1 thread), s per run: proxy_anchor 700 (as triplet)" in out
+    assert "  cpu (2 threads), s per run: proxy_anchor 300 (as softmax)" in out
+    costs = costs_module()
     ident = {("dair_emotion", loss, 0): driver.identity("dair_emotion", loss, 0)
              for loss in ("softmax", "triplet", "supcon")}
-    done, _ = driver.scan_runs(tmp_path)
-    assert driver.finished_walls(ident, done, "cpu") == {"dair_emotion": [300.0, 700.0]}
-    assert driver.finished_walls(ident, done, "cpu (1 thread)") == {"dair_emotion": [700.0]}
+    runs = costs.finished(ident, driver.scan_runs(tmp_path)[0])
+    # the deadline reads its own thread count's records, else every CPU record
+    assert costs.estimate(runs, "dair_emotion", "triplet", "cpu (2 threads)", max) == (
+        300.0, "as softmax")
+    assert costs.estimate(runs, "dair_emotion", "triplet", "cpu", max) == (700.0, "1 run")
+
+
+def test_the_deadline_waits_for_the_slowest_run_of_each_objective_on_this_machine():
+    costs = costs_module()
+    runs = [("goemotions", "softmax", "cpu (1 thread)", 4000.0),
+            ("goemotions", "softmax", "cpu (1 thread)", 4800.0),
+            ("goemotions", "softmax", "cpu (2 threads)", 2500.0),
+            ("dair_emotion", "softmax", "cpu (1 thread)", 2000.0),
+            ("dair_emotion", "triplet", "cpu (1 thread)", 3000.0)]
+    keys = {("goemotions", "softmax"), ("goemotions", "triplet"), ("tweeteval_emotion", "supcon")}
+    assert costs.deadline_guesses(runs, keys, "cpu (1 thread)", "cpu") == {
+        ("goemotions", "softmax"): 4800.0, ("goemotions", "triplet"): 7200.0}
+    # two threads: its own softmax run; triplet scaled 1.5x from the one-thread records
+    assert costs.deadline_guesses(runs, keys, "cpu (2 threads)", "cpu") == {
+        ("goemotions", "softmax"): 2500.0, ("goemotions", "triplet"): 3750.0}
+    # a machine without records of its own waits as long as the slowest of its kind
+    assert costs.deadline_guesses(runs, keys, "cpu (4 threads)", "cpu") == {
+        ("goemotions", "softmax"): 4800.0, ("goemotions", "triplet"): 7200.0}
