@@ -71,10 +71,11 @@ def slowdown(runs: list[Run], loss: str, others: set[str], skip: tuple[str, ...]
     machine (one thread's wall over two threads' would say nothing of the objective): the
     median over the datasets (not in `skip`) and machines where both ran; None if none."""
     ratios = []
-    for dataset, where in sorted({(r[0], r[2]) for r in runs if r[1] == loss}):
+    for dataset, where in sorted({(r[0], r[2]) for r in runs
+                                  if r[1] == loss and r[0] not in skip}):
         mine = [r for r in runs if r[2] == where]
         base = walls(mine, dataset, others)
-        if base and dataset not in skip:
+        if base:
             ratios.append(median(walls(mine, dataset, {loss})) / median(base))
     return median(ratios) if ratios else None
 
@@ -102,14 +103,12 @@ def estimate(runs: list[Run], dataset: str, loss: str, device: str | None,
     else:
         return None
     base = pick(walls(here, source, others))
-    factor = slowdown(here, loss, others, texts_of(dataset))
-    where = "" if factor is None else " here"
+    factor, where = slowdown(here, loss, others, texts_of(dataset)), "here"
     if factor is None:
-        factor = slowdown(runs, loss, others, texts_of(dataset))
-        where = " elsewhere"
+        factor, where = slowdown(runs, loss, others, texts_of(dataset)), "elsewhere"
     if factor is None:
         return base, f"as {', '.join(sorted(others))}"
-    return base * factor, f"scaled x{factor:.2f}{where}"
+    return base * factor, f"scaled x{factor:.2f} {where}"
 
 
 def deadline_guesses(runs: list[Run], keys, here: str, kind: str) -> dict[tuple, float]:
