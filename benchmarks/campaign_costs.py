@@ -117,9 +117,11 @@ def deadline_guesses(runs: list[Run], keys, here: str, kind: str) -> dict[tuple,
     scaled from other objectives while it has none; absent when nothing was timed."""
     guesses = {}
     for key in keys:
-        guess = estimate(runs, *key, here, max) or estimate(runs, *key, kind, max)
-        if guess:
-            guesses[key] = guess[0]
+        for device in dict.fromkeys((here, kind)):  # on a GPU, here == kind: look once
+            guess = estimate(runs, *key, device, max)
+            if guess:
+                guesses[key] = guess[0]
+                break
     return guesses
 
 

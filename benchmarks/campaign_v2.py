@@ -147,7 +147,9 @@ def main() -> int:
 
     kind = "cuda" if torch.cuda.is_available() else "cpu"
     here = machine({"device": kind, "torch_threads": args.threads or torch.get_num_threads()})
-    slowest = deadline_guesses(finished(ident, done), {c[:2] for c in todo}, here, kind)
+    timed = finished(ident, done)
+    keys = {c[:2] for c in todo}
+    slowest = deadline_guesses(timed, keys, here, kind)
     running: dict[subprocess.Popen, tuple] = {}
     progress: dict[tuple, tuple[Path | None, int]] = {}  # cell -> (run folder, epochs shown)
     before: dict[tuple, set[Path]] = {}  # cell -> its folders that existed at its launch
@@ -174,8 +176,9 @@ def main() -> int:
                 tail = log.read_text().strip().splitlines()[-3:]
                 ok = proc.returncode == 0
                 failures += not ok
-                if ok:
-                    slowest[cell[:2]] = max(slowest.get(cell[:2], 0.0), wall)
+                if ok:  # a new wall time also rescales the guesses of unrun objectives
+                    timed.append((*cell[:2], here, wall))
+                    slowest = deadline_guesses(timed, keys, here, kind)
                 print(f"[{time.monotonic() - start:6.0f}s] {'done' if ok else 'FAILED'} "
                       f"{cell} in {wall:.0f}s: {' | '.join(tail)}", flush=True)
             now = time.monotonic()

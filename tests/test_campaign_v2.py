@@ -223,3 +223,14 @@ def test_the_deadline_waits_for_the_slowest_run_of_each_objective_on_this_machin
     # a machine without records of its own waits as long as the slowest of its kind
     assert costs.deadline_guesses(runs, keys, "cpu (4 threads)", "cpu") == {
         ("goemotions", "softmax"): 4800.0, ("goemotions", "triplet"): 7200.0}
+
+
+def test_a_gpu_deadline_looks_up_each_objective_once(monkeypatch):
+    costs = costs_module()
+    runs = [("goemotions", "softmax", "cuda", 200.0)]
+    seen = []
+    real = costs.estimate
+    monkeypatch.setattr(costs, "estimate", lambda *a, **k: seen.append(a[1:4]) or real(*a, **k))
+    keys = {("goemotions", "softmax"), ("dair_emotion", "triplet")}
+    assert costs.deadline_guesses(runs, keys, "cuda", "cuda") == {("goemotions", "softmax"): 200.0}
+    assert sorted(seen) == [("dair_emotion", "triplet", "cuda"), ("goemotions", "softmax", "cuda")]
