@@ -1,10 +1,11 @@
-"""Before/after timing of encoding class-drawn training batches in length groups on the CPU.
+"""Timing of the three ways to encode class-drawn training batches on the CPU.
 
-    python benchmarks/length_groups.py --dataset dair_emotion --batches 30
+    python benchmarks/length_groups.py --dataset goemotions --batches 30
 
 MiniLM forward + backward through FinetuneEmbedder.train_embed on the batches a pair loss
-(samples_per_class = 2) trains on, with split_by_length off and on, alternated twice so that
-other load on the machine hits both alike. Needs BENCH_DATA_DIR.
+(samples_per_class = 2) trains on: one padded pass, length groups (bench.batching) and
+packed rows (bench.packing), alternated twice so that other load on the machine hits all
+alike. Needs BENCH_DATA_DIR.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from bench.batching import class_balanced_batches, length_groups, tokenize  # no
 from bench.data import load_dataset  # noqa: E402
 from bench.embedders import FinetuneEmbedder  # noqa: E402
 from bench.encoders import Encoder, load_backbone  # noqa: E402
+from bench.packing import pack_rows  # noqa: E402
 
 
 def main() -> None:
@@ -40,19 +42,24 @@ def main() -> None:
     batches = class_balanced_batches(ds.train.labels, 32, 2, np.random.default_rng(0))
     batches = batches[:args.batches]
     lengths = embedder.lengths
-    for split in (False, True, False, True):
-        embedder.split_by_length = split
+
+    def slots(index: np.ndarray, mode: str) -> int:  # token positions the encoder computes
+        own = lengths[index]
+        if mode == "packed":
+            return pack_rows(own)[2] * int(own.max())
+        groups = length_groups(own) if mode == "groups" else [np.arange(len(own))]
+        return sum(len(g) * int(own[g].max()) for g in groups)
+
+    for mode in ("one pass", "groups", "packed") * 2:
+        embedder.split_by_length, embedder.packing = mode != "one pass", mode == "packed"
         start = time.perf_counter()
         for index in batches:
             embedder.train_embed(index).pow(2).sum().backward()
         seconds = time.perf_counter() - start
-        tokens = sum(sum(len(g) * int(lengths[index][g].max()) for g in length_groups(
-            lengths[index])) if split else len(index) * int(lengths[index].max())
-            for index in batches)
-        print(f"split_by_length={split!s:<5} {seconds:6.1f} s for {len(batches)} batches "
+        tokens = sum(slots(index, mode) for index in batches)
+        print(f"{mode:<8} {seconds:6.1f} s for {len(batches)} batches "
               f"({len(batches) * 32 / seconds:.1f} examples/s), {tokens} padded tokens "
               f"(threads: {torch.get_num_threads()})", flush=True)
-
 
 if __name__ == "__main__":
     main()
