@@ -1,5 +1,6 @@
 """Class-drawn training batches are packed on the CPU (bench.packing): several texts per row,
-each seeing only itself, with the same embeddings and gradients as one padded pass."""
+each seeing only itself, with the same embeddings and gradients as one padded pass; so are
+the length groups (bench.batching.length_groups) of backbones that cannot be packed."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from bench.batching import tokenize
+from bench.batching import length_groups, tokenize
 from bench.embedders import FinetuneEmbedder
 from bench.encoders import Encoder, load_backbone
 from bench.packing import can_pack, pack, pack_rows
@@ -51,15 +52,18 @@ def test_a_packed_batch_holds_each_text_with_its_own_positions_and_mask(tiny_enc
     assert mask.any(-1).all()  # no slot without anything to attend to (no NaN rows)
 
 
+@pytest.mark.parametrize("packing", [True, False], ids=["packed", "length groups"])
 @pytest.mark.parametrize("pooling", ["mean", "cls"])
-def test_packed_encoding_gives_the_same_embeddings_and_gradients(tiny_encoder, pooling):
+def test_class_drawn_batches_give_the_embeddings_and_gradients_of_one_padded_pass(
+        tiny_encoder, pooling, packing):
     tokenizer, model = load_backbone(tiny_encoder)
     torch.manual_seed(0)
     encoder = Encoder(model, pooling=pooling, embedding_dim=16).eval()  # no dropout
     embedder = FinetuneEmbedder(encoder, {"train": tokenize(TEXTS, tokenizer, 128)},
                                 device=torch.device("cpu"), eval_batch_size=8, amp=False)
     index = np.random.default_rng(0).permutation(len(TEXTS))
-    assert can_pack(encoder)
+    assert can_pack(encoder) and len(length_groups(embedder.lengths[index])) > 1
+    embedder.packing = packing
     results = []
     for split in (False, True):
         embedder.split_by_length = split
@@ -68,11 +72,11 @@ def test_packed_encoding_gives_the_same_embeddings_and_gradients(tiny_encoder, p
         (emb * torch.linspace(-1, 1, emb.shape[1])).pow(2).sum().backward()
         grads = [p.grad.clone() for p in encoder.parameters() if p.grad is not None]
         results.append((emb.detach(), grads))
-    (whole, g_whole), (packed, g_packed) = results
-    assert packed.shape == (len(TEXTS), 16)
-    torch.testing.assert_close(packed, whole, rtol=1e-4, atol=1e-5)
-    assert len(g_whole) == len(g_packed) > 0
-    for a, b in zip(g_packed, g_whole, strict=True):
+    (whole, g_whole), (split, g_split) = results
+    assert split.shape == (len(TEXTS), 16)
+    torch.testing.assert_close(split, whole, rtol=1e-4, atol=1e-5)
+    assert len(g_whole) == len(g_split) > 0
+    for a, b in zip(g_split, g_whole, strict=True):
         torch.testing.assert_close(a, b, rtol=1e-3, atol=1e-5)
 
 
