@@ -176,8 +176,10 @@ def main() -> int:
                 tail = log.read_text().strip().splitlines()[-3:]
                 ok = proc.returncode == 0
                 failures += not ok
-                if ok:  # a new wall time also rescales the guesses of unrun objectives
-                    timed.append((*cell[:2], here, wall))
+                if ok:  # read as at the start: a resumed run's wall spans all its processes
+                    record = finished({cell: ident[cell]}, {ident[cell]: folder}) if folder else []
+                    timed += record or [(*cell[:2], here, wall)]
+                    # a new wall time also rescales the guesses of unrun objectives
                     slowest = deadline_guesses(timed, keys, here, kind)
                 print(f"[{time.monotonic() - start:6.0f}s] {'done' if ok else 'FAILED'} "
                       f"{cell} in {wall:.0f}s: {' | '.join(tail)}", flush=True)

@@ -61,5 +61,6 @@ def main() -> None:
               f"({len(batches) * 32 / seconds:.1f} examples/s), {tokens} padded tokens "
               f"(threads: {torch.get_num_threads()})", flush=True)
 
+
 if __name__ == "__main__":
     main()
