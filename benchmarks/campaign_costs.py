@@ -35,18 +35,36 @@ def machine(env: dict) -> str:
     return f"cpu ({threads} thread{'s' * (threads > 1)})"
 
 
-def finished(ident: dict[tuple, str], done: dict[str, Path]) -> list[Run]:
-    """One Run per finished cell, each record read once."""
+def capped(metrics: dict, cap: int | None) -> float | None:
+    """Seconds a run would have taken had it trained all `cap` epochs (the config's maximum):
+    its start-up and test scoring, plus its mean epoch (training and dev scoring) times the
+    cap. Only the last process counts, which is what "total" and env.json describe (a run
+    resumed on two threads after one-thread epochs). None when the record cannot say."""
+    t, training = metrics["timings"], metrics.get("training") or {}
+    epochs = len(training.get("curve") or []) - max(training.get("resumed_after_epochs") or [0])
+    if not cap or epochs <= 0:
+        return None
+    fixed = sum(t.get(k, 0.0) for k in ("load_data", "prepare", "evaluate"))
+    return fixed + (t["total"] - fixed) / epochs * cap
+
+
+def finished(ident: dict[tuple, str], done: dict[str, Path], *, full: bool = False
+             ) -> list[Run]:
+    """One Run per finished cell, each record read once. `full` (the deadline's): each
+    wall stretched to the epoch cap, as early stopping may not come; else as it ran."""
     runs = []
     for cell, key in ident.items():
         if key in done:
             try:
-                t = read_json(done[key] / "metrics.json")["timings"]
+                metrics = read_json(done[key] / "metrics.json")
+                t = metrics["timings"]
                 ran_on = machine(read_json(done[key] / "env.json"))
+                cap = read_json(done[key] / "config.json").get("epochs") if full else None
             except (RunFolderError, KeyError):
                 continue
             # a resumed run's "total" is its last process; "train" spans all of them
-            runs.append((cell[0], cell[1], ran_on, max(t["total"], t["train"])))
+            wall = (capped(metrics, cap) if full else None) or max(t["total"], t["train"])
+            runs.append((cell[0], cell[1], ran_on, wall))
     return runs
 
 
@@ -112,8 +130,8 @@ def estimate(runs: list[Run], dataset: str, loss: str, device: str | None,
 
 
 def deadline_guesses(runs: list[Run], keys, here: str, kind: str) -> dict[tuple, float]:
-    """Seconds per (dataset, objective) in `keys` that `--deadline` waits for: the slowest
-    finished run on this machine (`here`, with its thread count), else on any of its `kind`;
+    """Seconds per (dataset, objective) in `keys` that `--deadline` waits for (`runs` from
+    `finished(..., full=True)`): the slowest finished run on this machine (`here`, with its thread count), else on any of its `kind`;
     scaled from other objectives while it has none; absent when nothing was timed."""
     guesses = {}
     for key in keys:

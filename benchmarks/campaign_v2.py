@@ -11,7 +11,8 @@ cell whose complete record (same configuration identity) exists in `--out` or in
 `bench run --resume`. Several workers may share one GPU: MiniLM at batch 32 leaves it idle
 most of the time. With `--deadline S` no run is started that the slowest finished run of its
 dataset and objective on this machine (in the records or in this driver; scaled from other
-objectives while it has none, as `--plan` shows) says would not end within S seconds, and
+objectives while it has none, as `--plan` shows), stretched to the epoch cap as early
+stopping may not come, says would not end within S seconds, and
 runs still going at S are interrupted; `--fill` starts them anyway, for a machine
 that keeps its run folders (their per-epoch checkpoints) until the next driver. Interrupting
 the driver (Ctrl-C, `kill`) interrupts its runs the same way.
@@ -25,6 +26,7 @@ import signal
 import subprocess
 import sys
 import time
+from itertools import product
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -147,7 +149,10 @@ def main() -> int:
 
     kind = "cuda" if torch.cuda.is_available() else "cpu"
     here = machine({"device": kind, "torch_threads": args.threads or torch.get_num_threads()})
-    timed = finished(ident, done)
+    # every campaign cell's record times the guesses, not only the selected cells': a driver
+    # limited to `--losses triplet` scales from softmax's runs (it had no guess at all before)
+    every = {c: identity(*c) for c in product(DATASETS, LOSSES, range(args.seeds))}
+    timed = finished({**every, **ident}, done, full=True)
     keys = {c[:2] for c in todo}
     slowest = deadline_guesses(timed, keys, here, kind)
     running: dict[subprocess.Popen, tuple] = {}
@@ -177,7 +182,8 @@ def main() -> int:
                 ok = proc.returncode == 0
                 failures += not ok
                 if ok:  # read as at the start: a resumed run's wall spans all its processes
-                    record = finished({cell: ident[cell]}, {ident[cell]: folder}) if folder else []
+                    record = (finished({cell: ident[cell]}, {ident[cell]: folder}, full=True)
+                              if folder else [])
                     timed += record or [(*cell[:2], here, wall)]
                     # a new wall time also rescales the guesses of unrun objectives
                     slowest = deadline_guesses(timed, keys, here, kind)

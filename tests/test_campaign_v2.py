@@ -234,3 +234,49 @@ def test_a_gpu_deadline_looks_up_each_objective_once(monkeypatch):
     keys = {("goemotions", "softmax"), ("dair_emotion", "triplet")}
     assert costs.deadline_guesses(runs, keys, "cuda", "cuda") == {("goemotions", "softmax"): 200.0}
     assert sorted(seen) == [("dair_emotion", "triplet", "cuda"), ("goemotions", "softmax", "cuda")]
+
+
+def test_the_deadline_stretches_each_run_to_the_epoch_cap():
+    costs = costs_module()
+    timings = {"load_data": 1.0, "prepare": 9.0, "evaluate": 20.0}
+    # stopped early after 4 of 10 epochs: 30 s fixed + 4 x 100 s; all 10 would take 1030 s
+    early = {"timings": {**timings, "total": 430.0, "train": 380.0},
+             "training": {"curve": [{}] * 4}}
+    assert costs.capped(early, 10) == 1030.0
+    # resumed after 2 epochs (on another thread count): "total" is the last process's 8
+    resumed = {"timings": {**timings, "total": 830.0, "train": 1500.0},
+               "training": {"curve": [{}] * 10, "resumed_after_epochs": [2]}}
+    assert costs.capped(resumed, 10) == 1030.0
+    # nothing to stretch by: no cap, or a record without a curve
+    assert costs.capped(early, None) is None
+    assert costs.capped({"timings": {"total": 5.0}}, 10) is None
+
+
+def test_finished_runs_for_the_deadline_are_stretched_to_their_cap(tmp_path):
+    driver, costs = load_driver(), costs_module()
+    cell = ("dair_emotion", "softmax", 0)
+    folder = fake_run(tmp_path, driver, cell, complete=True, total=430.0)
+    (folder / "config.json").write_text(json.dumps({"identity": driver.identity(*cell),
+                                                    "epochs": 10}))
+    (folder / "metrics.json").write_text(json.dumps({
+        "timings": {"total": 430.0, "train": 380.0, "prepare": 30.0},
+        "training": {"curve": [{}] * 4}}))
+    ident = {cell: driver.identity(*cell)}
+    done = driver.scan_runs(tmp_path)[0]
+    assert costs.finished(ident, done) == [(*cell[:2], "cpu", 430.0)]
+    assert costs.finished(ident, done, full=True) == [(*cell[:2], "cpu", 1030.0)]
+
+
+def test_a_driver_limited_to_one_objective_times_it_from_the_others(tmp_path):
+    # `--losses triplet` alone: GoEmotions softmax's 5000 s says a triplet run cannot end
+    # within 1000 s (before, only the selected cells' records were read, and with none the
+    # driver guessed 300 s and started it)
+    driver = load_driver()
+    fake_run(tmp_path, driver, ("goemotions", "softmax", 0), complete=True, total=5000.0)
+    env = {**__import__("os").environ, "BENCH_DATA_DIR": str(tmp_path / "no-data")}
+    out = subprocess.run([sys.executable, str(SCRIPT), "--out", str(tmp_path), "--datasets",
+                          "goemotions", "--losses", "triplet", "--seeds", "1", "--threads", "1",
+                          "--deadline", "1000"], capture_output=True, text=True, env=env,
+                         timeout=120).stdout
+    assert "deadline: 1 cells left for the next lease" in out
+    assert not list(tmp_path.glob("goemotions-triplet-*"))
