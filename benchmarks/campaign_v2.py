@@ -9,10 +9,11 @@ options (float32 on every device, so CPU and GPU records share their cells). Res
 cell whose complete record (same configuration identity) exists in `--out` or in any
 `--also` folder is skipped, and an interrupted run with a checkpoint is continued with
 `bench run --resume`. Several workers may share one GPU: MiniLM at batch 32 leaves it idle
-most of the time. With `--deadline S` no run is started that the slowest finished run of its
-dataset and objective on this machine (in the records or in this driver; scaled from other
-objectives while it has none, as `--plan` shows), stretched to the epoch cap as early
-stopping may not come, says would not end within S seconds, and
+most of the time. With `--deadline S` no run is started that would not end within S seconds
+by the slowest finished run of its dataset and objective on this machine (in the records or
+in this driver; scaled from other objectives while it has none, as `--plan` shows),
+stretched to the epoch cap as early stopping may not come (for a resumable run, to the
+epochs it has left), and
 runs still going at S are interrupted; `--fill` starts them anyway, for a machine
 that keeps its run folders (their per-epoch checkpoints) until the next driver. Interrupting
 the driver (Ctrl-C, `kill`) interrupts its runs the same way.
@@ -78,6 +79,16 @@ def new_epochs(folder: Path | None, seen: int) -> list[dict]:
     except (TypeError, RunFolderError, KeyError):
         return []
     return curve[seen:]
+
+
+def share_left(folder: Path | None) -> float:
+    """The share of its epoch cap a run has still to train: 1 for a new run, less for a
+    resumable one by the epochs in its checkpoint (the deadline need not wait for those)."""
+    try:
+        cap = read_json(folder / "config.json")["epochs"] if folder else None
+    except (RunFolderError, KeyError):
+        cap = None
+    return max(0.0, 1.0 - len(new_epochs(folder, 0)) / cap) if cap else 1.0
 
 
 def log_name(cell: tuple) -> str:
@@ -196,7 +207,8 @@ def main() -> int:
             while len(running) < args.workers:
                 # the first cell in order that can still end before the deadline
                 fits = [c for c in todo if args.fill or now + slowest.get(
-                    c[:2], FIRST_GUESS_S.get(c[0], 300)) <= deadline]
+                    c[:2], FIRST_GUESS_S.get(c[0], 300)) * share_left(partial.get(ident[c]))
+                        <= deadline]
                 if not fits:
                     break
                 cell = fits[0]

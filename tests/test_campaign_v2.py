@@ -280,3 +280,14 @@ def test_a_driver_limited_to_one_objective_times_it_from_the_others(tmp_path):
                          timeout=120).stdout
     assert "deadline: 1 cells left for the next lease" in out
     assert not list(tmp_path.glob("goemotions-triplet-*"))
+
+
+def test_a_resumable_run_has_only_its_remaining_epochs_to_wait_for(tmp_path):
+    driver = load_driver()
+    cell = ("goemotions", "triplet", 0)
+    folder = fake_run(tmp_path, driver, cell, complete=False, curve=[{}] * 8)
+    assert driver.share_left(folder) == 1.0  # no cap in its config: wait for a whole run
+    (folder / "config.json").write_text(json.dumps({"identity": driver.identity(*cell),
+                                                    "epochs": 10}))
+    assert abs(driver.share_left(folder) - 0.2) < 1e-12
+    assert driver.share_left(None) == 1.0
