@@ -81,14 +81,27 @@ def new_epochs(folder: Path | None, seen: int) -> list[dict]:
     return curve[seen:]
 
 
+def epoch_cap(folder: Path | None) -> int | None:
+    """The most epochs the run in `folder` may train (its config's `epochs`); None unknown."""
+    try:
+        return read_json(folder / "config.json")["epochs"] if folder else None
+    except (RunFolderError, KeyError):
+        return None
+
+
 def share_left(folder: Path | None) -> float:
     """The share of its epoch cap a run has still to train: 1 for a new run, less for a
     resumable one by the epochs in its checkpoint (the deadline need not wait for those)."""
-    try:
-        cap = read_json(folder / "config.json")["epochs"] if folder else None
-    except (RunFolderError, KeyError):
-        cap = None
+    cap = epoch_cap(folder)
     return max(0.0, 1.0 - len(new_epochs(folder, 0)) / cap) if cap else 1.0
+
+
+def epoch_line(cell: tuple, row: dict, cap: int | None) -> str:
+    # what is left is an upper bound: early stopping may end the run sooner
+    left = cap - row["epoch"] if cap else 0
+    more = f"; at most {left} more, ~{left * row['seconds'] / 60:.0f} min" if left > 0 else ""
+    return (f"{cell} epoch {row['epoch']}: dev macro-F1 {row['dev_macro_f1']:.4f}, train loss "
+            f"{row['train_loss']:.4f}, {row['seconds']:.0f}s{more}")
 
 
 def log_name(cell: tuple) -> str:
@@ -181,9 +194,8 @@ def main() -> int:
                 folder = folder or run_folder(out, cell, ident[cell], before[cell])
                 for row in new_epochs(folder, seen):
                     seen += 1
-                    print(f"[{time.monotonic() - start:6.0f}s] {cell} epoch {row['epoch']}: "
-                          f"dev macro-F1 {row['dev_macro_f1']:.4f}, train loss "
-                          f"{row['train_loss']:.4f}, {row['seconds']:.0f}s", flush=True)
+                    print(f"[{time.monotonic() - start:6.0f}s] "
+                          f"{epoch_line(cell, row, epoch_cap(folder))}", flush=True)
                 progress[cell] = (folder, seen)
                 if proc.poll() is None:
                     continue

@@ -78,6 +78,12 @@ def test_epoch_lines_come_from_the_checkpoint_curve(tmp_path):
     assert driver.new_epochs(None, 0) == []  # the run has not made its folder yet
     (folder / "checkpoint" / "state.json").write_text("{not json")  # mid-swap or damaged
     assert driver.new_epochs(folder, 0) == []
+    # the line says how many epochs and minutes at most are left to the cap
+    assert driver.epoch_line(cell, rows[1], 10) == (
+        "('tweeteval_emotion', 'supcon', 1) epoch 2: dev macro-F1 0.6000, train loss 1.5000, "
+        "11s; at most 8 more, ~1 min")
+    assert driver.epoch_line(cell, rows[1], 2).endswith("1.5000, 11s")  # the last epoch
+    assert driver.epoch_line(cell, rows[1], None).endswith("1.5000, 11s")  # cap unknown
 
 
 def costs_module():
