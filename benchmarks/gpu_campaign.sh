@@ -15,14 +15,22 @@ python -m pip install -q --no-deps --no-index .whl/*.whl 2>&1 | grep -v "root" |
 python -c "import pytorch_metric_learning" || { echo "pytorch-metric-learning missing" >&2; exit 1; }
 source benchmarks/gpu_unpack.sh
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader || true
-python benchmarks/campaign_v2.py --workers "${WORKERS:-6}" --threads 2 \
-  --deadline "${CHUNK:-480}" --out "$out/runs" --also results/runs ${CAMPAIGN_ARGS:-} || true
+# KEEP=1: the runs live in .gpuruns/runs, an ignored folder that a warm device machine keeps
+# between calls, and start with --fill: a run that the chunk cuts off keeps its checkpoint and
+# the next call (within the machine's idle release) resumes it. Runs longer than one call's
+# limit (GoEmotions' triplet and SupCon) can only finish that way.
+if [[ -n "${KEEP:-}" ]]; then runs=$PWD/.gpuruns/runs; fill=--fill; else runs=$out/runs; fill=; fi
+mkdir -p "$runs" "$out"
+python benchmarks/campaign_v2.py --workers "${WORKERS:-6}" --threads 2 $fill \
+  --deadline "${CHUNK:-480}" --out "$runs" --also results/runs ${CAMPAIGN_ARGS:-} || true
 nvidia-smi --query-gpu=utilization.gpu,memory.used --format=csv,noheader || true
-# unfinished runs cannot come back with their checkpoints (size limit): drop them here
-for d in "$out"/runs/*/; do
-  grep -q '"complete"' "$d/status.json" 2>/dev/null || rm -rf "$d"
+# unfinished runs cannot come back with their checkpoints (size limit): only complete records
+# travel, as one archive (the device returns only a few files per call)
+complete=()
+for d in "$runs"/*/; do
+  grep -q '"complete"' "$d/status.json" 2>/dev/null && complete+=("runs/$(basename "$d")")
 done
-# the device returns only a few files per call: bring the records back as one archive
-ls "$out/runs" | wc -l
-tar czf "$out/runs.tgz" -C "$out" runs && rm -rf "$out/runs"
+echo "${#complete[@]} complete runs in $runs"
+if (( ${#complete[@]} )); then tar czf "$out/runs.tgz" -C "$(dirname "$runs")" "${complete[@]}"; fi
+[[ -n "${KEEP:-}" ]] || rm -rf "$runs"
 # here: tar xzf runs.tgz --exclude='runs/.log-*' --strip-components=1 -C results/runs
