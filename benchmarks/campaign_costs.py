@@ -131,8 +131,9 @@ def estimate(runs: list[Run], dataset: str, loss: str, device: str | None,
 
 def deadline_guesses(runs: list[Run], keys, here: str, kind: str) -> dict[tuple, float]:
     """Seconds per (dataset, objective) in `keys` that `--deadline` waits for (`runs` from
-    `finished(..., full=True)`): the slowest finished run on this machine (`here`, with its thread count), else on any of its `kind`;
-    scaled from other objectives while it has none; absent when nothing was timed."""
+    `finished(..., full=True)`): the slowest finished run on this machine (`here`, with its
+    thread count), else on any of its `kind`; scaled from other objectives while it has
+    none; absent when nothing was timed."""
     guesses = {}
     for key in keys:
         for device in dict.fromkeys((here, kind)):  # on a GPU, here == kind: look once

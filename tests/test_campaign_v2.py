@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import subprocess
 import sys
 import time
@@ -279,7 +280,7 @@ def test_a_driver_limited_to_one_objective_times_it_from_the_others(tmp_path):
     # driver guessed 300 s and started it)
     driver = load_driver()
     fake_run(tmp_path, driver, ("goemotions", "softmax", 0), complete=True, total=5000.0)
-    env = {**__import__("os").environ, "BENCH_DATA_DIR": str(tmp_path / "no-data")}
+    env = {**os.environ, "BENCH_DATA_DIR": str(tmp_path / "no-data")}
     out = subprocess.run([sys.executable, str(SCRIPT), "--out", str(tmp_path), "--datasets",
                           "goemotions", "--losses", "triplet", "--seeds", "1", "--threads", "1",
                           "--deadline", "1000"], capture_output=True, text=True, env=env,
