@@ -1,5 +1,6 @@
-"""`bench report` end to end: run records -> tables, summary, verdict map, objectives against
-peers, dev curves of the fine-tune cells, compute cost, published numbers, relations, index.
+"""`bench report` end to end: run records -> tables, summary, verdict map, seeds per cell,
+objectives against peers, dev curves of the fine-tune cells, compute cost, published numbers,
+relations, index.
 
 Every output is a pure function of the run records and the command line (sorted order,
 fixed float formatting, no timestamps), so regenerating gives byte-identical files.
@@ -10,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bench.io import atomic_write_text
-from bench.report import cost, curves, peers, published, render
+from bench.report import cost, curves, peers, progress, published, render
 from bench.report import relations as rel
 from bench.report import verdict_render as vr
 from bench.report.cells import group_cells
@@ -60,6 +61,7 @@ def index_markdown(tables: list[Table], command: str, *, incomplete: str = "") -
              f"- [Where proxy_anchor beats softmax, and where not]({SUMMARY}.md)",
              f"- [Verdict map]({VERDICT_MAP}.md) ([LaTeX]({VERDICT_MAP}.tex), "
              f"[CSV]({VERDICT_MAP}.csv))",
+             f"- [{progress.TITLE}]({progress.PROGRESS}.md) ([CSV]({progress.PROGRESS}.csv))",
              f"- [{peers.TITLE}]({peers.PEERS}.md) ([CSV]({peers.PEERS}.csv))",
              f"- [{curves.TITLE}]({curves.CURVES}.md) ([CSV]({curves.CURVES}.csv))",
              f"- [Our numbers beside published ones]({PUBLISHED}.md)",
@@ -113,6 +115,10 @@ def write_report(runs_root: str, out: str, *, command: str, data_dir: str | None
     files[f"{VERDICT_MAP}.md"] = vr.map_markdown(vmap, command, incomplete=gap(VERDICT_MAP))
     files[f"{VERDICT_MAP}.tex"] = vr.map_latex(vmap, command, incomplete=gap(VERDICT_MAP))
     files[f"{VERDICT_MAP}.csv"] = vr.verdict_csv(vmap)
+    seeds = progress.progress_cells(tables)  # always written: index.md links it
+    files[f"{progress.PROGRESS}.md"] = progress.markdown(seeds, command,
+                                                         incomplete=gap(progress.PROGRESS))
+    files[f"{progress.PROGRESS}.csv"] = progress.csv(seeds)
     ptable = peers.peer_table(tables)  # always written: index.md links it
     files[f"{peers.PEERS}.md"] = peers.markdown(ptable, command, incomplete=gap(peers.PEERS))
     files[f"{peers.PEERS}.csv"] = peers.csv(ptable)
