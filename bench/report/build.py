@@ -115,20 +115,14 @@ def write_report(runs_root: str, out: str, *, command: str, data_dir: str | None
     files[f"{VERDICT_MAP}.md"] = vr.map_markdown(vmap, command, incomplete=gap(VERDICT_MAP))
     files[f"{VERDICT_MAP}.tex"] = vr.map_latex(vmap, command, incomplete=gap(VERDICT_MAP))
     files[f"{VERDICT_MAP}.csv"] = vr.verdict_csv(vmap)
-    seeds = progress.progress_cells(tables)  # always written: index.md links it
-    files[f"{progress.PROGRESS}.md"] = progress.markdown(seeds, command,
-                                                         incomplete=gap(progress.PROGRESS))
-    files[f"{progress.PROGRESS}.csv"] = progress.csv(seeds)
-    ptable = peers.peer_table(tables)  # always written: index.md links it
-    files[f"{peers.PEERS}.md"] = peers.markdown(ptable, command, incomplete=gap(peers.PEERS))
-    files[f"{peers.PEERS}.csv"] = peers.csv(ptable)
-    sections = curves.curve_sections(tables)  # always written: index.md links it
-    files[f"{curves.CURVES}.md"] = curves.markdown(sections, command,
-                                                   incomplete=gap(curves.CURVES))
-    files[f"{curves.CURVES}.csv"] = curves.csv(sections)
-    spent = cost.cost_rows(tables)  # always written: index.md links it
-    files[f"{cost.COST}.md"] = cost.markdown(spent, command, incomplete=gap(cost.COST))
-    files[f"{cost.COST}.csv"] = cost.csv(spent)
+    # summaries read off the score tables, each a module with the same three functions;
+    # always written, even empty: index.md links them
+    for name, module, data in ((progress.PROGRESS, progress, progress.progress_cells(tables)),
+                               (peers.PEERS, peers, peers.peer_table(tables)),
+                               (curves.CURVES, curves, curves.curve_sections(tables)),
+                               (cost.COST, cost, cost.cost_rows(tables))):
+        files[f"{name}.md"] = module.markdown(data, command, incomplete=gap(name))
+        files[f"{name}.csv"] = module.csv(data)
     files[f"{PUBLISHED}.md"] = published.markdown(tables, command)
     files[f"{PUBLISHED}.csv"] = published.csv(tables)
     rows = rel.relations(cells, cooccurrence)
