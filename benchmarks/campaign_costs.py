@@ -68,6 +68,32 @@ def finished(ident: dict[tuple, str], done: dict[str, Path], *, full: bool = Fal
     return runs
 
 
+def longest(ident: dict[tuple, str], done: dict[str, Path]) -> dict[tuple, int]:
+    """The most epochs a finished run of each (dataset, objective) trained, over the runs on
+    the same texts (GoEmotions' label sets share theirs): how far a running one is likely to
+    go, where its epoch cap says only how far it may."""
+    most: dict[tuple, int] = {}
+    for cell, key in ident.items():
+        if key in done:
+            try:
+                curve = (read_json(done[key] / "metrics.json").get("training") or {})["curve"]
+            except (RunFolderError, KeyError, TypeError):
+                continue
+            for texts in texts_of(cell[0]):
+                most[texts, cell[1]] = max(most.get((texts, cell[1]), 0), len(curve))
+    return most
+
+
+def late_by(seen_at: list[float], epochs_left: int, deadline: float) -> float:
+    """Seconds past `deadline` a running run would end at its own pace: `seen_at`, the times
+    its epochs of this process ended (start-up before the first is not a pace), and
+    `epochs_left` more like them. Zero (no verdict) before two epochs have ended."""
+    if len(seen_at) < 2:
+        return 0.0
+    pace = (seen_at[-1] - seen_at[0]) / (len(seen_at) - 1)
+    return seen_at[-1] + max(epochs_left, 0) * pace - deadline
+
+
 def on(runs: list[Run], device: str | None) -> list[Run]:
     """The runs on `device`: a kind ("cpu", "cuda") or one machine() label; all for None."""
     return [r for r in runs if not device or device in (r[2], r[2].split(" ")[0])]

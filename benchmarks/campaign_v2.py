@@ -13,9 +13,13 @@ most of the time. With `--deadline S` no run is started that would not end withi
 by the slowest finished run of its dataset and objective on this machine (in the records or
 in this driver; scaled from other objectives while it has none, as `--plan` shows),
 stretched to the epoch cap as early stopping may not come (for a resumable run, to the
-epochs it has left), and
-runs still going at S are interrupted; `--fill` starts them anyway, for a machine
-that keeps its run folders (their per-epoch checkpoints) until the next driver. Interrupting
+epochs it has left), and runs still going at S are interrupted. A run whose own pace says
+it cannot end before S is interrupted as soon as that shows (after any epoch), to free its
+worker: it would train as many epochs as the longest finished run of its objective on these
+texts (else its cap), and machines differ (a 2026-12-03 EPYC ran GoEmotions epochs 27%
+slower than the one whose records timed them). `--fill` starts them anyway and lets them
+run, for a machine that keeps its run folders (their per-epoch checkpoints) until the next
+driver. Interrupting
 the driver (Ctrl-C, `kill`) interrupts its runs the same way.
 """
 
@@ -38,7 +42,14 @@ from bench.errors import RunFolderError  # noqa: E402
 from bench.records import read_json, scan_runs  # noqa: E402
 
 sys.path.insert(0, str(REPO / "benchmarks"))
-from campaign_costs import deadline_guesses, finished, machine, print_plan  # noqa: E402
+from campaign_costs import (  # noqa: E402
+    deadline_guesses,
+    finished,
+    late_by,
+    longest,
+    machine,
+    print_plan,
+)
 
 DATASETS = ("tweeteval_emotion", "dair_emotion", "goemotions", "goemotions_ekman",
             "goemotions_group")
@@ -179,10 +190,14 @@ def main() -> int:
     timed = finished({**every, **ident}, done, full=True)
     keys = {c[:2] for c in todo}
     slowest = deadline_guesses(timed, keys, here, kind)
+    likely = longest(every, done)  # epochs a run of (dataset, objective) is likely to train
     running: dict[subprocess.Popen, tuple] = {}
     progress: dict[tuple, tuple[Path | None, int]] = {}  # cell -> (run folder, epochs shown)
     before: dict[tuple, set[Path]] = {}  # cell -> its folders that existed at its launch
     failures = 0
+    late: set[tuple] = set()  # interrupted for their pace: left to a later driver
+    ended: dict[tuple, list[float]] = {}  # cell -> when this driver saw its epochs end
+    slow = 1.0  # how much slower than its guesses this machine proved to run
     # a `kill` or `pkill -INT` that reaches only the driver stops its runs as the deadline
     # does: each marks itself interrupted and keeps its checkpoint for the next driver
     signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -194,14 +209,34 @@ def main() -> int:
                 folder = folder or run_folder(out, cell, ident[cell], before[cell])
                 for row in new_epochs(folder, seen):
                     seen += 1
+                    ended.setdefault(cell, []).append(time.monotonic())
                     print(f"[{time.monotonic() - start:6.0f}s] "
                           f"{epoch_line(cell, row, epoch_cap(folder))}", flush=True)
                 progress[cell] = (folder, seen)
                 if proc.poll() is None:
+                    if not args.fill and deadline < float("inf"):
+                        cap = epoch_cap(folder)
+                        expect = likely.get(cell[:2]) or cap or seen
+                        ends = ended.get(cell, [])
+                        over = late_by(ends, expect - seen, deadline)
+                        if over > 0:  # its checkpoint would not outlive this machine
+                            pace = (ends[-1] - ends[0]) / (len(ends) - 1)
+                            print(f"[{time.monotonic() - start:6.0f}s] late: {cell} would end "
+                                  f"{over:.0f}s after the deadline at its pace ({pace:.0f}s "
+                                  f"per epoch, {expect} epochs); left for a later driver",
+                                  flush=True)
+                            interrupt({proc: running[proc]}, "late")
+                            late.add(cell)
+                            # this machine runs slower than the records that timed the
+                            # guesses: stretch them, or the next start is just as late
+                            if cap and cell[:2] in slowest:
+                                slow = max(slow, pace * cap / slowest[cell[:2]])
                     continue
                 del running[proc]
                 wall = time.monotonic() - t0
                 tail = log.read_text().strip().splitlines()[-3:]
+                if cell in late:  # interrupted above, not failed; not retried by this driver
+                    continue
                 ok = proc.returncode == 0
                 failures += not ok
                 if ok:  # read as at the start: a resumed run's wall spans all its processes
@@ -218,7 +253,7 @@ def main() -> int:
                 break
             while len(running) < args.workers:
                 # the first cell in order that can still end before the deadline
-                fits = [c for c in todo if args.fill or now + slowest.get(
+                fits = [c for c in todo if args.fill or now + slow * slowest.get(
                     c[:2], FIRST_GUESS_S.get(c[0], 300)) * share_left(partial.get(ident[c]))
                         <= deadline]
                 if not fits:
@@ -241,7 +276,7 @@ def main() -> int:
               flush=True)
         return 130
     print(f"campaign v2: stopped after {time.monotonic() - start:.0f}s, {failures} failed, "
-          f"{len(todo)} not started", flush=True)
+          f"{len(late)} interrupted as late, {len(todo)} not started", flush=True)
     return 1 if failures else 0
 
 

@@ -298,3 +298,79 @@ def test_a_resumable_run_has_only_its_remaining_epochs_to_wait_for(tmp_path):
                                                     "epochs": 10}))
     assert abs(driver.share_left(folder) - 0.2) < 1e-12
     assert driver.share_left(None) == 1.0
+
+
+def test_late_by_projects_the_runs_own_pace_past_the_deadline():
+    costs = costs_module()
+    # epochs ended at 100, 150, 200 s: 50 s each after start-up; 4 more end at 400 s
+    assert costs.late_by([100.0, 150.0, 200.0], 4, 350.0) == 50.0
+    assert costs.late_by([100.0, 150.0, 200.0], 4, 450.0) == -50.0
+    assert costs.late_by([100.0, 150.0, 200.0], 0, 150.0) == 50.0  # its test scoring aside
+    assert costs.late_by([100.0], 9, 101.0) == 0.0  # one epoch is start-up, not a pace
+    assert costs.late_by([], 9, 0.0) == 0.0
+
+
+def test_longest_finished_run_per_objective_covers_the_same_texts(tmp_path):
+    driver, costs = load_driver(), costs_module()
+    cells = {("goemotions", "supcon", 0): 10, ("goemotions", "supcon", 1): 7,
+             ("dair_emotion", "triplet", 0): 5}
+    for cell, epochs in cells.items():
+        folder = fake_run(tmp_path, driver, cell, complete=True)
+        (folder / "metrics.json").write_text(json.dumps({
+            "timings": {"total": 1.0, "train": 1.0}, "training": {"curve": [{}] * epochs}}))
+    ident = {c: driver.identity(*c) for c in cells}
+    most = costs.longest(ident, driver.scan_runs(tmp_path)[0])
+    assert most[("goemotions", "supcon")] == 10
+    assert most[("goemotions_ekman", "supcon")] == 10  # Ekman trains on the same texts
+    assert most[("dair_emotion", "triplet")] == 5
+    assert ("tweeteval_emotion", "triplet") not in most
+
+
+FAKE_RUN = """
+import json, signal, sys, time
+from pathlib import Path
+folder = Path(sys.argv[1])
+def stop(*_):
+    (folder / "status.json").write_text(json.dumps({"status": "interrupted"}))
+    sys.exit(130)
+signal.signal(signal.SIGINT, stop)
+(folder / "checkpoint").mkdir()
+curve = []
+for epoch in range(1, 11):
+    time.sleep(0.6)
+    curve.append({"epoch": epoch, "dev_macro_f1": 0.5, "train_loss": 1.0, "seconds": 0.6})
+    (folder / "checkpoint" / "state.json").write_text(json.dumps({"result": {"curve": curve}}))
+"""
+
+
+def test_a_run_too_slow_for_the_deadline_is_interrupted_at_its_own_pace(tmp_path, monkeypatch,
+                                                                         capsys):
+    # the records said a run takes 1 s; this machine takes 0.6 s an epoch, and 10 epochs (the
+    # longest finished run) cannot end within the 4 s deadline: interrupted after two epochs
+    driver = load_driver()
+    done = fake_run(tmp_path, driver, ("tweeteval_emotion", "softmax", 0), complete=True,
+                    total=1.0)
+    (done / "metrics.json").write_text(json.dumps({
+        "timings": {"total": 1.0, "train": 1.0}, "training": {"curve": [{}] * 10}}))
+    cell = ("tweeteval_emotion", "softmax", 1)
+
+    def launch(c, resume, out, env):
+        folder = out / f"{c[0]}-{c[1]}-finetune-s{c[2]}-20261203-000000-abcdef"
+        folder.mkdir()
+        (folder / "config.json").write_text(json.dumps({"identity": driver.identity(*c),
+                                                        "epochs": 10}))
+        (out / driver.log_name(c)).write_text("")
+        return subprocess.Popen([sys.executable, "-c", FAKE_RUN, str(folder)])
+
+    monkeypatch.setattr(driver, "launch", launch)
+    monkeypatch.setattr(sys, "argv", ["campaign_v2.py", "--out", str(tmp_path), "--datasets",
+                                      "tweeteval_emotion", "--losses", "softmax", "--seeds", "2",
+                                      "--deadline", "4"])
+    assert driver.main() == 0
+    out = capsys.readouterr().out
+    assert f"late: {cell} would end" in out and "10 epochs); left for a later driver" in out
+    assert "1 interrupted as late, 0 not started" in out
+    folder = next(tmp_path.glob("tweeteval_emotion-softmax-finetune-s1-*"))
+    assert json.loads((folder / "status.json").read_text())["status"] == "interrupted"
+    curve = json.loads((folder / "checkpoint" / "state.json").read_text())["result"]["curve"]
+    assert 2 <= len(curve) < 5  # stopped soon after its pace showed, not at the deadline
