@@ -50,6 +50,28 @@ def git_commit() -> str | None:
         return None
 
 
+# instruction sets that decide how fast a CPU run is (bf16 matmuls: `--cpu-bf16` is fast with
+# AMX, usable with AVX512-BF16); the model name alone does not say which a VM exposes
+CPU_FLAGS = ("avx2", "avx512f", "avx512_bf16", "amx_bf16", "amx_tile")
+
+
+def cpu_info(cpuinfo: str | Path = "/proc/cpuinfo") -> tuple[str | None, list[str]]:
+    """(model name, which of CPU_FLAGS it has) from Linux's cpuinfo; (None, []) elsewhere.
+    Sessions here land on different CPUs: a wall time says little without them."""
+    try:
+        text = Path(cpuinfo).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None, []
+    fields: dict[str, str] = {}
+    for line in text.splitlines():
+        if not line.strip():
+            break  # the first processor's block describes them all
+        key, _, value = line.partition(":")
+        fields.setdefault(key.strip(), value.strip())
+    flags = set(fields.get("flags", "").split())
+    return fields.get("model name") or None, [f for f in CPU_FLAGS if f in flags]
+
+
 def environment(device: torch.device) -> dict:
     versions = {}
     for name in PACKAGES:
@@ -57,12 +79,15 @@ def environment(device: torch.device) -> dict:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             versions[name] = None
+    model, flags = cpu_info()
     return {
         "packages": versions,
         "python": platform.python_version(),
         "platform": platform.platform(),
         "processor": platform.processor() or platform.machine(),
         "cpu_count": os.cpu_count(),
+        "cpu_model": model,
+        "cpu_flags": flags,
         "torch_threads": torch.get_num_threads(),
         "device": str(device),
         "cuda_device": torch.cuda.get_device_name(0) if device.type == "cuda" else None,

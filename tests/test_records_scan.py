@@ -41,3 +41,19 @@ def test_several_folders_and_recursive(tmp_path):
     assert scan_runs(tmp_path / "one", tmp_path / "two")[0] == {"id-x": top}
     assert scan_runs(tmp_path, recursive=True)[0] == {"id-x": top, "id-y": nested}
     assert scan_runs(tmp_path / "missing") == ({}, {})
+
+
+def test_cpu_info_reads_the_first_processor_block(tmp_path):
+    from bench.records import cpu_info, environment
+    info = tmp_path / "cpuinfo"
+    info.write_text("processor\t: 0\nmodel name\t: Intel(R) Xeon(R) Platinum 8481C\n"
+                    "flags\t\t: fpu avx2 avx512f amx_tile amx_bf16 avx512_bf16\n\n"
+                    "processor\t: 1\nmodel name\t: something else\nflags\t\t: fpu\n")
+    assert cpu_info(info) == ("Intel(R) Xeon(R) Platinum 8481C",
+                              ["avx2", "avx512f", "avx512_bf16", "amx_bf16", "amx_tile"])
+    assert cpu_info(tmp_path / "absent") == (None, [])
+    (tmp_path / "bare").write_text("processor\t: 0\nflags\t: fpu\n")
+    assert cpu_info(tmp_path / "bare") == (None, [])
+    import torch
+    env = environment(torch.device("cpu"))
+    assert {"cpu_model", "cpu_flags"} <= env.keys() and isinstance(env["cpu_flags"], list)

@@ -93,3 +93,15 @@ def test_results_readme_links_the_cost_and_never_shows_it_as_a_score_table(tree,
     assert ("## What every cell cost to compute\n\nToo long to show here (a row per objective "
             "of every table): [cost.md](tables/cost.md) ([CSV](tables/cost.csv))") in text
     assert "cost.tex" not in text and "| all rows |" not in text
+
+
+def test_a_record_naming_its_cpu_shows_it_where_it_ran():
+    from types import SimpleNamespace
+
+    from bench.report.cost import device
+
+    def ran(**env):
+        return device(SimpleNamespace(env=env))
+    assert ran(device="cpu", torch_threads=1, cpu_model="AMD EPYC") == "cpu ×1 (AMD EPYC)"
+    assert ran(device="cpu", torch_threads=2, cpu_model=None) == "cpu ×2"
+    assert ran(device="cuda", cuda_device="NVIDIA H200", cpu_model="x") == "NVIDIA H200"

@@ -87,25 +87,16 @@ def rate(rounds: list[dict], amount: str = "examples") -> float:
     return sum(r[amount] for r in rounds) / seconds if seconds > 0 else float("nan")
 
 
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def machine_info(device: torch.device) -> dict:
     import transformers
 
-    from bench.records import git_commit
+    from bench.records import cpu_info, git_commit
 
+    model, flags = cpu_info()
     return {
         "hostname": socket.gethostname(),
-        "cpu_model": cpu_model(),
+        "cpu_model": model or platform.processor() or platform.machine(),
+        "cpu_flags": flags,
         "cpu_count": os.cpu_count(),
         "cpus_usable": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
         "torch_threads": torch.get_num_threads(),

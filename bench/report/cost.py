@@ -30,12 +30,15 @@ def _seconds(run: Run, key: str) -> float | None:
 
 
 def device(run: Run) -> str:
-    """"cpu ×1" (torch threads) or the GPU's name: what the wall time was measured on."""
+    """"cpu ×1" (torch threads; with the CPU's model where the record names it) or the GPU's
+    name: what the wall time was measured on."""
     env = run.env
     if env.get("cuda_device"):
         return str(env["cuda_device"])
     threads = env.get("torch_threads")
-    return f"{env.get('device') or 'unknown'}" + (f" ×{threads}" if threads else "")
+    model = env.get("cpu_model")  # records since 2026-12-03: which CPU, as they differ
+    return (f"{env.get('device') or 'unknown'}" + (f" ×{threads}" if threads else "")
+            + (f" ({model})" if model else ""))
 
 
 @dataclass(frozen=True)
