@@ -84,13 +84,18 @@ def longest(ident: dict[tuple, str], done: dict[str, Path]) -> dict[tuple, int]:
     return most
 
 
+def epoch_pace(seen_at: list[float]) -> float | None:
+    """Mean seconds per epoch from `seen_at`, the times a run's epochs of this process ended
+    (start-up before the first is not a pace); None before two epochs have ended."""
+    return ((seen_at[-1] - seen_at[0]) / (len(seen_at) - 1)) if len(seen_at) >= 2 else None
+
+
 def late_by(seen_at: list[float], epochs_left: int, deadline: float) -> float:
-    """Seconds past `deadline` a running run would end at its own pace: `seen_at`, the times
-    its epochs of this process ended (start-up before the first is not a pace), and
-    `epochs_left` more like them. Zero (no verdict) before two epochs have ended."""
-    if len(seen_at) < 2:
+    """Seconds past `deadline` a running run would end at its epoch_pace() with
+    `epochs_left` more epochs; zero (no verdict) before two epochs have ended."""
+    pace = epoch_pace(seen_at)
+    if pace is None:
         return 0.0
-    pace = (seen_at[-1] - seen_at[0]) / (len(seen_at) - 1)
     return seen_at[-1] + max(epochs_left, 0) * pace - deadline
 
 

@@ -44,6 +44,7 @@ from bench.records import read_json, scan_runs  # noqa: E402
 sys.path.insert(0, str(REPO / "benchmarks"))
 from campaign_costs import (  # noqa: E402
     deadline_guesses,
+    epoch_pace,
     finished,
     late_by,
     longest,
@@ -207,20 +208,22 @@ def main() -> int:
             for proc, (cell, t0, log) in list(running.items()):
                 folder, seen = progress.get(cell, (None, 0))
                 folder = folder or run_folder(out, cell, ident[cell], before[cell])
-                for row in new_epochs(folder, seen):
+                fresh = new_epochs(folder, seen)
+                for row in fresh:
                     seen += 1
                     ended.setdefault(cell, []).append(time.monotonic())
                     print(f"[{time.monotonic() - start:6.0f}s] "
                           f"{epoch_line(cell, row, epoch_cap(folder))}", flush=True)
                 progress[cell] = (folder, seen)
                 if proc.poll() is None:
-                    if not args.fill and deadline < float("inf"):
+                    # its projection changes only when an epoch ends: judged then, not every poll
+                    if fresh and not args.fill and deadline < float("inf"):
                         cap = epoch_cap(folder)
                         expect = likely.get(cell[:2]) or cap or seen
-                        ends = ended.get(cell, [])
+                        ends = ended[cell]
                         over = late_by(ends, expect - seen, deadline)
                         if over > 0:  # its checkpoint would not outlive this machine
-                            pace = (ends[-1] - ends[0]) / (len(ends) - 1)
+                            pace = epoch_pace(ends)
                             print(f"[{time.monotonic() - start:6.0f}s] late: {cell} would end "
                                   f"{over:.0f}s after the deadline at its pace ({pace:.0f}s "
                                   f"per epoch, {expect} epochs); left for a later driver",

@@ -10,6 +10,7 @@ which cells are still short of seeds before reading any score table.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import groupby
 
 from bench.report.render import csv_text, natural_key
 from bench.report.tables import NOT_CONVERGED, Table, loss_order
@@ -33,16 +34,11 @@ class Cell:
 
 def seed_ranges(seeds) -> str:
     """(0, 1, 2, 4) -> "0–2, 4": short enough for a table cell, exact for every gap."""
-    values, parts = sorted(set(seeds)), []
-    start = prev = None
-    for s in [*values, None]:
-        if start is not None and (s is None or s != prev + 1):
-            parts.append(str(start) if start == prev else
-                         f"{start}, {prev}" if prev == start + 1 else f"{start}–{prev}")
-            start = None
-        if s is not None:
-            start = s if start is None else start
-            prev = s
+    parts = []
+    # consecutive seeds share seed − position: each group is one run of them
+    for _, group in groupby(enumerate(sorted(set(seeds))), key=lambda p: p[1] - p[0]):
+        run = [s for _, s in group]
+        parts.append(", ".join(map(str, run)) if len(run) < 3 else f"{run[0]}–{run[-1]}")
     return ", ".join(parts)
 
 
@@ -81,8 +77,8 @@ def markdown(cells: list[Cell], command: str, *, incomplete: str = "") -> str:
             c = mine.get(name)
             texts.append("–" if c is None else f"{seed_ranges(c.seeds)} (n={len(c.seeds)})"
                          + ("" if c.converged else f", {NOT_CONVERGED}"))
-        name = ("legacy · " if legacy else "") + " · ".join(setting)
-        lines.append(f"| {name} | {settings} | " + " | ".join(texts) + " |")
+        label = ("legacy · " if legacy else "") + " · ".join(setting)
+        lines.append(f"| {label} | {settings} | " + " | ".join(texts) + " |")
     if not cells:
         lines.append("| (no complete runs found) | |")
     return "\n".join(lines + ["", f"Regenerate: `{command}`"]) + "\n"
