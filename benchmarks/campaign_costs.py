@@ -84,6 +84,22 @@ def longest(ident: dict[tuple, str], done: dict[str, Path]) -> dict[tuple, int]:
     return most
 
 
+def epochs_left(result: dict, *, cap: int | None, patience: int | None,
+                likely: int | None) -> int:
+    """Epochs a running run will still train, from its checkpoint's `result`: none once it
+    stopped early or reached its `cap`; else as many as the longest finished run of its
+    objective on these texts (`likely`, else its cap) trained, but at least the epochs early
+    stopping still waits for (`patience` without a gain: a run that just improved past
+    `likely` goes on), and never past its cap."""
+    done, bad = len(result.get("curve", [])), result.get("bad_epochs")
+    if result.get("stopped_early") or (cap and done >= cap) or (
+            patience is not None and bad is not None and bad >= patience):
+        return 0
+    floor = patience - bad if patience is not None and bad is not None else 0
+    left = max(floor, (likely or cap or done) - done)
+    return min(left, cap - done) if cap else left
+
+
 def epoch_pace(seen_at: list[float]) -> float | None:
     """Mean seconds per epoch from `seen_at`, the times a run's epochs of this process ended
     (start-up before the first is not a pace); None before two epochs have ended."""

@@ -16,7 +16,8 @@ stretched to the epoch cap as early stopping may not come (for a resumable run, 
 epochs it has left), and runs still going at S are interrupted. A run whose own pace says
 it cannot end before S is interrupted as soon as that shows (after any epoch), to free its
 worker: it would train as many epochs as the longest finished run of its objective on these
-texts (else its cap), and machines differ (a 2026-12-03 EPYC ran GoEmotions epochs 27%
+texts (else its cap), or more while early stopping still waits (a run that just improved
+trains at least `patience` more epochs), and machines differ (a 2026-12-03 EPYC ran GoEmotions epochs 27%
 slower than the one whose records timed them). `--fill` starts them anyway and lets them
 run, for a machine that keeps its run folders (their per-epoch checkpoints) until the next
 driver. Interrupting
@@ -45,6 +46,7 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 from campaign_costs import (  # noqa: E402
     deadline_guesses,
     epoch_pace,
+    epochs_left,
     finished,
     late_by,
     longest,
@@ -84,21 +86,31 @@ def run_folder(out: Path, cell: tuple, ident: str, before: set[Path] = frozenset
     return None
 
 
-def new_epochs(folder: Path | None, seen: int) -> list[dict]:
-    # the run checkpoints after every epoch; its curve is the progress a log can show
+def checkpoint_result(folder: Path | None) -> dict:
+    # the run checkpoints after every epoch: its curve, best epoch and epochs without a gain
     try:
-        curve = read_json(folder / "checkpoint" / "state.json")["result"]["curve"]
-    except (TypeError, RunFolderError, KeyError):
-        return []
-    return curve[seen:]
+        result = read_json(folder / "checkpoint" / "state.json")["result"]
+        return result if isinstance(result.get("curve"), list) else {}
+    except (TypeError, RunFolderError, KeyError, AttributeError):
+        return {}
+
+
+def new_epochs(folder: Path | None, seen: int) -> list[dict]:
+    # its curve is the progress a log can show
+    return checkpoint_result(folder).get("curve", [])[seen:]
+
+
+def setting(folder: Path | None, key: str) -> int | None:
+    """The run's `key` in its config.json (`epochs`: its cap); None while unknown."""
+    try:
+        return read_json(folder / "config.json")[key] if folder else None
+    except (RunFolderError, KeyError):
+        return None
 
 
 def epoch_cap(folder: Path | None) -> int | None:
     """The most epochs the run in `folder` may train (its config's `epochs`); None unknown."""
-    try:
-        return read_json(folder / "config.json")["epochs"] if folder else None
-    except (RunFolderError, KeyError):
-        return None
+    return setting(folder, "epochs")
 
 
 def share_left(folder: Path | None) -> float:
@@ -221,12 +233,15 @@ def main() -> int:
                         cap = epoch_cap(folder)
                         expect = likely.get(cell[:2]) or cap or seen
                         ends = ended[cell]
-                        over = late_by(ends, expect - seen, deadline)
+                        left = epochs_left(checkpoint_result(folder), cap=cap, likely=expect,
+                                           patience=setting(folder, "patience"))
+                        over = late_by(ends, left, deadline)
                         if over > 0:  # its checkpoint would not outlive this machine
                             pace = epoch_pace(ends)
                             print(f"[{time.monotonic() - start:6.0f}s] late: {cell} would end "
                                   f"{over:.0f}s after the deadline at its pace ({pace:.0f}s "
-                                  f"per epoch, {expect} epochs); left for a later driver",
+                                  f"per epoch, {seen + left} epochs); left for a later "
+                                  "driver",
                                   flush=True)
                             interrupt({proc: running[proc]}, "late")
                             late.add(cell)

@@ -310,6 +310,29 @@ def test_late_by_projects_the_runs_own_pace_past_the_deadline():
     assert costs.late_by([], 9, 0.0) == 0.0
 
 
+def test_epochs_left_waits_for_early_stopping_and_stops_at_the_cap():
+    costs = costs_module()
+
+    def left(done: int, bad: int | None = 0, *, likely: int | None = 8, cap: int | None = 10,
+             patience: int | None = 2, stopped: bool = False) -> int:
+        result = {"curve": [{}] * done, "stopped_early": stopped}
+        if bad is not None:
+            result["bad_epochs"] = bad
+        return costs.epochs_left(result, cap=cap, patience=patience, likely=likely)
+
+    assert left(3) == 5  # as long as the longest finished run
+    assert left(8) == 2  # it just improved at the longest run's last epoch: 2 more at least
+    assert left(8, 1) == 1
+    assert left(9) == 1  # never past its cap
+    assert left(6, 2, stopped=True) == 0  # early stopping ended it: only test scoring is left
+    assert left(6, 2) == 0  # patience used up
+    assert left(10) == 0  # at its cap
+    assert left(3, likely=None) == 7  # no finished run of its objective: its cap
+    assert left(9, None, patience=None) == 0  # an older checkpoint: the longest run alone
+    assert left(3, cap=None) == 5
+    assert left(0) == 8 and left(0, likely=None, cap=None) == 2
+
+
 def test_longest_finished_run_per_objective_covers_the_same_texts(tmp_path):
     driver, costs = load_driver(), costs_module()
     cells = {("goemotions", "supcon", 0): 10, ("goemotions", "supcon", 1): 7,
