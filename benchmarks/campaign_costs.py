@@ -145,12 +145,43 @@ def slowdown(runs: list[Run], loss: str, others: set[str], skip: tuple[str, ...]
     return median(ratios) if ratios else None
 
 
+def thread_ratio(runs: list[Run], device: str, other: str) -> float | None:
+    """How many times as long a run took on `device` as on `other` (two CPU thread counts):
+    the median over the (dataset, objective) pairs that ran on both; None if none did."""
+    ratios = []
+    for dataset, loss in sorted({r[:2] for r in runs if r[2] == device}):
+        there = walls(on(runs, other), dataset, {loss})
+        if there:
+            ratios.append(median(walls(on(runs, device), dataset, {loss})) / median(there))
+    return median(ratios) if ratios else None
+
+
+def other_threads(runs: list[Run], dataset: str, loss: str, device: str | None,
+                  pick: Callable[[list[float]], float]) -> tuple[float, str] | None:
+    """`loss`'s own runs on these texts with another CPU thread count, times thread_ratio():
+    objectives differ more (triplet ran 2-5x as long as softmax) than thread counts do (two
+    threads took 0.5-1x one thread's time), so this comes before scaling from other
+    objectives. None off the CPU, or without such runs and a ratio to scale them by."""
+    if not device or not device.startswith("cpu ("):
+        return None
+    for other in sorted({r[2] for r in runs if r[2].startswith("cpu (") and r[2] != device}):
+        ratio = thread_ratio(runs, device, other)
+        for source in texts_of(dataset) if ratio else ():
+            own = walls(on(runs, other), source, {loss})
+            if own:
+                return pick(own) * ratio, (f"{len(own)} run{'s' * (len(own) > 1)}"
+                                           + (f" of {source}" if source != dataset else "")
+                                           + f" on {other}, x{ratio:.2f}")
+    return None
+
+
 def estimate(runs: list[Run], dataset: str, loss: str, device: str | None,
              pick: Callable[[list[float]], float] = upper_median) -> tuple[float, str] | None:
     """Seconds one run of `loss` on `dataset` takes on `device`, and where that comes from.
 
     `pick` (the median; max for a deadline) of that objective's finished runs on these texts;
-    else the texts' runs of other objectives times how much slower `loss` ran than those on
+    else its runs on these texts with another CPU thread count (other_threads()); else the
+    texts' runs of other objectives times how much slower `loss` ran than those on
     other datasets (triplet and SupCon's class-balanced batches pad more than length-bucketed
     ones: 1.4-1.7x on dair_emotion), from this device's records, or any device's if it has
     none; None when these texts have no run on `device`.
@@ -161,6 +192,9 @@ def estimate(runs: list[Run], dataset: str, loss: str, device: str | None,
         if own:
             return pick(own), f"{len(own)} run{'s' * (len(own) > 1)}" + (
                 f" of {source}" if source != dataset else "")
+    moved = other_threads(runs, dataset, loss, device, pick)
+    if moved:
+        return moved
     for source in texts_of(dataset):
         others = {r[1] for r in here if r[0] == source}
         if others:
@@ -179,8 +213,8 @@ def estimate(runs: list[Run], dataset: str, loss: str, device: str | None,
 def deadline_guesses(runs: list[Run], keys, here: str, kind: str) -> dict[tuple, float]:
     """Seconds per (dataset, objective) in `keys` that `--deadline` waits for (`runs` from
     `finished(..., full=True)`): the slowest finished run on this machine (`here`, with its
-    thread count), else on any of its `kind`; scaled from other objectives while it has
-    none; absent when nothing was timed."""
+    thread count), else on any of its `kind`; scaled from its runs with another thread count,
+    else from other objectives, while it has none; absent when nothing was timed."""
     guesses = {}
     for key in keys:
         for device in dict.fromkeys((here, kind)):  # on a GPU, here == kind: look once
@@ -222,6 +256,8 @@ def print_plan(ident: dict[tuple, str], done: dict[str, Path], partial: dict[str
             names = [c[1] + ("*" if ident[c] in partial else "") for c in left if c[2] == seed]
             print(f"  seed {seed}: {', '.join(names)}")
     print("(* resumable: continues from its last finished epoch. s per run: the median of the "
-          "objective's finished runs on these texts; 'scaled': the texts' runs of other "
+          "objective's finished runs on these texts; 'on cpu (N threads), xR': its runs with "
+          "another thread count times how much longer runs took here than there; 'scaled': "
+          "the texts' runs of other "
           "objectives times how much slower this one ran than those on other datasets, on "
           "this machine, or elsewhere when it has none)")

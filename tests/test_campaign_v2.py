@@ -397,3 +397,33 @@ def test_a_run_too_slow_for_the_deadline_is_interrupted_at_its_own_pace(tmp_path
     assert json.loads((folder / "status.json").read_text())["status"] == "interrupted"
     curve = json.loads((folder / "checkpoint" / "state.json").read_text())["result"]["curve"]
     assert 2 <= len(curve) < 5  # stopped soon after its pace showed, not at the deadline
+
+
+def test_a_thread_count_without_the_objective_scales_its_runs_on_another():
+    costs = costs_module()
+    runs = [("dair_emotion", "softmax", "cpu (1 thread)", 1000.0),
+            ("dair_emotion", "softmax", "cpu (2 threads)", 600.0),
+            ("dair_emotion", "triplet", "cpu (1 thread)", 2000.0),
+            ("dair_emotion", "triplet", "cpu (2 threads)", 10000.0),  # an outlier objective
+            ("goemotions", "softmax", "cpu (1 thread)", 4000.0),
+            ("goemotions", "softmax", "cpu (2 threads)", 2800.0),
+            ("goemotions_ekman", "triplet", "cpu (1 thread)", 9000.0),
+            ("goemotions_ekman", "triplet", "cpu (1 thread)", 10000.0)]
+    # two threads took 0.6x, 5x and 0.7x one thread's time: the median 0.7 times Ekman
+    # triplet's one-thread runs, not GoEmotions softmax times dair triplet's 16.7x slowdown
+    wall, source = costs.estimate(runs, "goemotions_ekman", "triplet", "cpu (2 threads)")
+    assert (round(wall, 6), source) == (7000.0, "2 runs on cpu (1 thread), x0.70")
+    wall, source = costs.estimate(runs, "goemotions", "triplet", "cpu (2 threads)", max)
+    assert (round(wall, 6), source) == (7000.0, "2 runs of goemotions_ekman on cpu (1 thread), "
+                                                "x0.70")
+    assert abs(costs.thread_ratio(runs, "cpu (1 thread)", "cpu (2 threads)") - 1 / 0.7) < 1e-9
+    # its own runs on this thread count still come first; a GPU never borrows a CPU's
+    assert costs.estimate(runs, "dair_emotion", "triplet", "cpu (2 threads)") == (
+        10000.0, "1 run")
+    assert costs.other_threads(runs, "goemotions_ekman", "triplet", "cuda", max) is None
+    # no pair ran on both thread counts: nothing to scale by, the objective scaling stays
+    apart = [r for r in runs if r[:2] != ("dair_emotion", "triplet")
+             and r[0] != "goemotions" and r[1:3] != ("softmax", "cpu (1 thread)")]
+    assert costs.thread_ratio(apart, "cpu (2 threads)", "cpu (1 thread)") is None
+    assert costs.other_threads(apart, "goemotions_ekman", "triplet", "cpu (2 threads)",
+                               max) is None
