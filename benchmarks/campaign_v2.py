@@ -32,6 +32,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass, field
 from itertools import product
 from pathlib import Path
 
@@ -39,8 +40,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.config import RunConfig  # noqa: E402
-from bench.errors import RunFolderError  # noqa: E402
-from bench.records import read_json, scan_runs  # noqa: E402
+from bench.records import scan_runs  # noqa: E402
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 from campaign_costs import (  # noqa: E402
@@ -52,6 +52,17 @@ from campaign_costs import (  # noqa: E402
     longest,
     machine,
     print_plan,
+)
+from campaign_folders import (  # noqa: E402
+    cell_folders,
+    checkpoint_result,
+    epoch_cap,
+    epoch_line,
+    log_name,
+    new_epochs,
+    run_folder,
+    setting,
+    share_left,
 )
 
 DATASETS = ("tweeteval_emotion", "dair_emotion", "goemotions", "goemotions_ekman",
@@ -66,70 +77,6 @@ def identity(dataset: str, loss: str, seed: int) -> str:
     # the same RunConfig `bench run` builds from FLAGS and defaults
     return RunConfig(loss=loss, dataset=dataset, mode="finetune", seed=seed, amp=False,
                      save_model=False).identity_hash()
-
-
-def cell_folders(out: Path, cell: tuple) -> set[Path]:
-    return set(out.glob(f"{cell[0]}-{cell[1]}-finetune-s{cell[2]}-*"))
-
-
-def run_folder(out: Path, cell: tuple, ident: str, before: set[Path] = frozenset()
-               ) -> Path | None:
-    # the folder `bench run` made for this cell: the newest with its identity that was not
-    # there `before` the launch (an interrupted attempt without a checkpoint has the same
-    # identity, and the new run makes its folder only after a second or two)
-    for folder in sorted(cell_folders(out, cell) - before, reverse=True):
-        try:
-            if read_json(folder / "config.json").get("identity") == ident:
-                return folder
-        except RunFolderError:
-            continue
-    return None
-
-
-def checkpoint_result(folder: Path | None) -> dict:
-    # the run checkpoints after every epoch: its curve, best epoch and epochs without a gain
-    try:
-        result = read_json(folder / "checkpoint" / "state.json")["result"]
-        return result if isinstance(result.get("curve"), list) else {}
-    except (TypeError, RunFolderError, KeyError, AttributeError):
-        return {}
-
-
-def new_epochs(folder: Path | None, seen: int) -> list[dict]:
-    # its curve is the progress a log can show
-    return checkpoint_result(folder).get("curve", [])[seen:]
-
-
-def setting(folder: Path | None, key: str) -> int | None:
-    """The run's `key` in its config.json (`epochs`: its cap); None while unknown."""
-    try:
-        return read_json(folder / "config.json")[key] if folder else None
-    except (RunFolderError, KeyError):
-        return None
-
-
-def epoch_cap(folder: Path | None) -> int | None:
-    """The most epochs the run in `folder` may train (its config's `epochs`); None unknown."""
-    return setting(folder, "epochs")
-
-
-def share_left(folder: Path | None) -> float:
-    """The share of its epoch cap a run has still to train: 1 for a new run, less for a
-    resumable one by the epochs in its checkpoint (the deadline need not wait for those)."""
-    cap = epoch_cap(folder)
-    return max(0.0, 1.0 - len(new_epochs(folder, 0)) / cap) if cap else 1.0
-
-
-def epoch_line(cell: tuple, row: dict, cap: int | None) -> str:
-    # what is left is an upper bound: early stopping may end the run sooner
-    left = cap - row["epoch"] if cap else 0
-    more = f"; at most {left} more, ~{left * row['seconds'] / 60:.0f} min" if left > 0 else ""
-    return (f"{cell} epoch {row['epoch']}: dev macro-F1 {row['dev_macro_f1']:.4f}, train loss "
-            f"{row['train_loss']:.4f}, {row['seconds']:.0f}s{more}")
-
-
-def log_name(cell: tuple) -> str:
-    return f".log-{cell[0]}-{cell[1]}-s{cell[2]}.txt"
 
 
 def launch(cell: tuple, resume: Path | None, out: Path, env: dict) -> subprocess.Popen:
@@ -153,6 +100,142 @@ def interrupt(running: dict[subprocess.Popen, tuple], why: str) -> None:
             print(f"{why}: interrupted {cell}", flush=True)
     for proc in running:
         proc.wait()
+
+
+@dataclass
+class Driver:
+    """One driver's state: the cells `todo`, the runs it started and what it learnt of this
+    machine's pace. run() starts, watches and ends the runs until the work or the time is up."""
+
+    args: argparse.Namespace
+    out: Path
+    ident: dict[tuple, str]  # cell -> its config identity
+    todo: list[tuple]
+    partial: dict[str, Path]  # identity -> a resumable run's folder
+    env: dict
+    here: str  # machine() of this driver's runs
+    kind: str  # "cpu" or "cuda"
+    timed: list  # finished runs, stretched to their cap: what the deadline guesses come from
+    likely: dict[tuple, int]  # epochs a run of (dataset, objective) is likely to train
+    start: float = field(default_factory=time.monotonic)
+    running: dict[subprocess.Popen, tuple] = field(default_factory=dict)  # -> (cell, t0, log)
+    progress: dict[tuple, tuple] = field(default_factory=dict)  # cell -> (folder, epochs shown)
+    before: dict[tuple, set[Path]] = field(default_factory=dict)  # cell -> folders at launch
+    ended: dict[tuple, list[float]] = field(default_factory=dict)  # cell -> its epochs' ends
+    late: set[tuple] = field(default_factory=set)  # interrupted for their pace
+    failures: int = 0
+    slow: float = 1.0  # how much slower than its guesses this machine proved to run
+
+    def __post_init__(self) -> None:
+        self.deadline = self.start + self.args.deadline if self.args.deadline else float("inf")
+        self.keys = {c[:2] for c in self.todo}
+        self.slowest = deadline_guesses(self.timed, self.keys, self.here, self.kind)
+
+    def say(self, text: str) -> None:
+        print(f"[{time.monotonic() - self.start:6.0f}s] {text}", flush=True)
+
+    def watch(self, proc: subprocess.Popen) -> None:
+        """Show the run's new epochs; judge its pace when one ended; end it once it exits."""
+        cell = self.running[proc][0]
+        folder, seen = self.progress.get(cell, (None, 0))
+        folder = folder or run_folder(self.out, cell, self.ident[cell], self.before[cell])
+        fresh = new_epochs(folder, seen)
+        for row in fresh:
+            seen += 1
+            self.ended.setdefault(cell, []).append(time.monotonic())
+            self.say(epoch_line(cell, row, epoch_cap(folder)))
+        self.progress[cell] = (folder, seen)
+        if proc.poll() is not None:
+            self.finish(proc, folder)
+        # its projection changes only when an epoch ends: judged then, not every poll
+        elif fresh and not self.args.fill and self.deadline < float("inf"):
+            self.judge(proc, folder)
+
+    def judge(self, proc: subprocess.Popen, folder: Path | None) -> None:
+        """Interrupt a run whose own pace says it cannot end before the deadline: its
+        checkpoint would not outlive this machine, and its worker can do something else."""
+        cell = self.running[proc][0]
+        cap, seen = epoch_cap(folder), self.progress[cell][1]
+        left = epochs_left(checkpoint_result(folder), cap=cap,
+                           likely=self.likely.get(cell[:2]) or cap or seen,
+                           patience=setting(folder, "patience"))
+        over = late_by(self.ended[cell], left, self.deadline)
+        if over <= 0:
+            return
+        pace = epoch_pace(self.ended[cell])
+        self.say(f"late: {cell} would end {over:.0f}s after the deadline at its pace "
+                 f"({pace:.0f}s per epoch, {seen + left} epochs); left for "
+                 "a later driver")
+        interrupt({proc: self.running[proc]}, "late")
+        self.late.add(cell)
+        # this machine runs slower than the records that timed the guesses: stretch them,
+        # or the next start is just as late
+        if cap and cell[:2] in self.slowest:
+            self.slow = max(self.slow, pace * cap / self.slowest[cell[:2]])
+
+    def finish(self, proc: subprocess.Popen, folder: Path | None) -> None:
+        cell, t0, log = self.running.pop(proc)
+        if cell in self.late:  # interrupted by judge(), not failed; not retried by this driver
+            return
+        wall = time.monotonic() - t0
+        ok = proc.returncode == 0
+        self.failures += not ok
+        if ok:  # read as at the start: a resumed run's wall spans all its processes
+            record = (finished({cell: self.ident[cell]}, {self.ident[cell]: folder}, full=True)
+                      if folder else [])
+            self.timed += record or [(*cell[:2], self.here, wall)]
+            # a new wall time also rescales the guesses of unrun objectives
+            self.slowest = deadline_guesses(self.timed, self.keys, self.here, self.kind)
+        tail = log.read_text().strip().splitlines()[-3:]
+        self.say(f"{'done' if ok else 'FAILED'} {cell} in {wall:.0f}s: {' | '.join(tail)}")
+
+    def fits(self, cell: tuple, now: float) -> bool:
+        # it can still end before the deadline (a resumable run: its epochs left)
+        guess = self.slowest.get(cell[:2], FIRST_GUESS_S.get(cell[0], 300))
+        share = share_left(self.partial.get(self.ident[cell]))
+        return self.args.fill or now + self.slow * guess * share <= self.deadline
+
+    def start_more(self, now: float) -> None:
+        # the first cells in order that can still end before the deadline
+        while len(self.running) < self.args.workers:
+            cell = next((c for c in self.todo if self.fits(c, now)), None)
+            if cell is None:
+                return
+            self.todo.remove(cell)
+            resume = self.partial.get(self.ident[cell])
+            if resume:  # epochs done before this start were shown by an earlier driver
+                self.progress[cell] = (resume, len(new_epochs(resume, 0)))
+            self.before[cell] = cell_folders(self.out, cell)
+            self.running[launch(cell, resume, self.out, self.env)] = (
+                cell, time.monotonic(), self.out / log_name(cell))
+
+    def run(self) -> int:
+        # a `kill` or `pkill -INT` that reaches only the driver stops its runs as the deadline
+        # does: each marks itself interrupted and keeps its checkpoint for the next driver
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, lambda *_: signal.default_int_handler(signal.SIGINT, None))
+        try:
+            while self.todo or self.running:
+                for proc in list(self.running):
+                    self.watch(proc)
+                now = time.monotonic()
+                if now >= self.deadline:
+                    interrupt(self.running, "deadline")
+                    break
+                self.start_more(now)
+                if not self.running and self.todo:  # nothing fits before the deadline
+                    print(f"deadline: {len(self.todo)} cells left for the next lease", flush=True)
+                    break
+                time.sleep(1.0)
+        except KeyboardInterrupt:
+            interrupt(self.running, "stopped")
+            print(f"campaign v2: stopped by a signal after {time.monotonic() - self.start:.0f}s",
+                  flush=True)
+            return 130
+        print(f"campaign v2: stopped after {time.monotonic() - self.start:.0f}s, "
+              f"{self.failures} failed, {len(self.late)} interrupted as late, "
+              f"{len(self.todo)} not started", flush=True)
+        return 1 if self.failures else 0
 
 
 def main() -> int:
@@ -186,8 +269,7 @@ def main() -> int:
     if args.plan:
         print_plan(ident, done, partial)
         return 0
-    start = time.monotonic()
-    deadline = start + args.deadline if args.deadline else float("inf")
+    start = time.monotonic()  # --deadline counts from here
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     if args.threads:
         env["OMP_NUM_THREADS"] = str(args.threads)
@@ -200,102 +282,10 @@ def main() -> int:
     # every campaign cell's record times the guesses, not only the selected cells': a driver
     # limited to `--losses triplet` scales from softmax's runs (it had no guess at all before)
     every = {c: identity(*c) for c in product(DATASETS, LOSSES, range(args.seeds))}
-    timed = finished({**every, **ident}, done, full=True)
-    keys = {c[:2] for c in todo}
-    slowest = deadline_guesses(timed, keys, here, kind)
-    likely = longest(every, done)  # epochs a run of (dataset, objective) is likely to train
-    running: dict[subprocess.Popen, tuple] = {}
-    progress: dict[tuple, tuple[Path | None, int]] = {}  # cell -> (run folder, epochs shown)
-    before: dict[tuple, set[Path]] = {}  # cell -> its folders that existed at its launch
-    failures = 0
-    late: set[tuple] = set()  # interrupted for their pace: left to a later driver
-    ended: dict[tuple, list[float]] = {}  # cell -> when this driver saw its epochs end
-    slow = 1.0  # how much slower than its guesses this machine proved to run
-    # a `kill` or `pkill -INT` that reaches only the driver stops its runs as the deadline
-    # does: each marks itself interrupted and keeps its checkpoint for the next driver
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, lambda *_: signal.default_int_handler(signal.SIGINT, None))
-    try:
-        while todo or running:
-            for proc, (cell, t0, log) in list(running.items()):
-                folder, seen = progress.get(cell, (None, 0))
-                folder = folder or run_folder(out, cell, ident[cell], before[cell])
-                fresh = new_epochs(folder, seen)
-                for row in fresh:
-                    seen += 1
-                    ended.setdefault(cell, []).append(time.monotonic())
-                    print(f"[{time.monotonic() - start:6.0f}s] "
-                          f"{epoch_line(cell, row, epoch_cap(folder))}", flush=True)
-                progress[cell] = (folder, seen)
-                if proc.poll() is None:
-                    # its projection changes only when an epoch ends: judged then, not every poll
-                    if fresh and not args.fill and deadline < float("inf"):
-                        cap = epoch_cap(folder)
-                        expect = likely.get(cell[:2]) or cap or seen
-                        ends = ended[cell]
-                        left = epochs_left(checkpoint_result(folder), cap=cap, likely=expect,
-                                           patience=setting(folder, "patience"))
-                        over = late_by(ends, left, deadline)
-                        if over > 0:  # its checkpoint would not outlive this machine
-                            pace = epoch_pace(ends)
-                            print(f"[{time.monotonic() - start:6.0f}s] late: {cell} would end "
-                                  f"{over:.0f}s after the deadline at its pace ({pace:.0f}s "
-                                  f"per epoch, {seen + left} epochs); left for a later "
-                                  "driver",
-                                  flush=True)
-                            interrupt({proc: running[proc]}, "late")
-                            late.add(cell)
-                            # this machine runs slower than the records that timed the
-                            # guesses: stretch them, or the next start is just as late
-                            if cap and cell[:2] in slowest:
-                                slow = max(slow, pace * cap / slowest[cell[:2]])
-                    continue
-                del running[proc]
-                wall = time.monotonic() - t0
-                tail = log.read_text().strip().splitlines()[-3:]
-                if cell in late:  # interrupted above, not failed; not retried by this driver
-                    continue
-                ok = proc.returncode == 0
-                failures += not ok
-                if ok:  # read as at the start: a resumed run's wall spans all its processes
-                    record = (finished({cell: ident[cell]}, {ident[cell]: folder}, full=True)
-                              if folder else [])
-                    timed += record or [(*cell[:2], here, wall)]
-                    # a new wall time also rescales the guesses of unrun objectives
-                    slowest = deadline_guesses(timed, keys, here, kind)
-                print(f"[{time.monotonic() - start:6.0f}s] {'done' if ok else 'FAILED'} "
-                      f"{cell} in {wall:.0f}s: {' | '.join(tail)}", flush=True)
-            now = time.monotonic()
-            if now >= deadline:
-                interrupt(running, "deadline")
-                break
-            while len(running) < args.workers:
-                # the first cell in order that can still end before the deadline
-                fits = [c for c in todo if args.fill or now + slow * slowest.get(
-                    c[:2], FIRST_GUESS_S.get(c[0], 300)) * share_left(partial.get(ident[c]))
-                        <= deadline]
-                if not fits:
-                    break
-                cell = fits[0]
-                todo.remove(cell)
-                resume = partial.get(ident[cell])
-                if resume:  # epochs done before this start were shown by an earlier driver
-                    progress[cell] = (resume, len(new_epochs(resume, 0)))
-                before[cell] = cell_folders(out, cell)
-                running[launch(cell, resume, out, env)] = (cell, time.monotonic(),
-                                                           out / log_name(cell))
-            if not running and todo:  # nothing fits before the deadline
-                print(f"deadline: {len(todo)} cells left for the next lease", flush=True)
-                break
-            time.sleep(1.0)
-    except KeyboardInterrupt:
-        interrupt(running, "stopped")
-        print(f"campaign v2: stopped by a signal after {time.monotonic() - start:.0f}s",
-              flush=True)
-        return 130
-    print(f"campaign v2: stopped after {time.monotonic() - start:.0f}s, {failures} failed, "
-          f"{len(late)} interrupted as late, {len(todo)} not started", flush=True)
-    return 1 if failures else 0
+    driver = Driver(args, out, ident, todo, partial, env, here, kind,
+                    timed=finished({**every, **ident}, done, full=True),
+                    likely=longest(every, done), start=start)
+    return driver.run()
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ SCRIPT = REPO / "benchmarks" / "campaign_v2.py"
 def load_driver():
     spec = importlib.util.spec_from_file_location("campaign_v2", SCRIPT)
     module = importlib.util.module_from_spec(spec)
+    sys.modules["campaign_v2"] = module  # as an import would: its dataclass looks itself up
     spec.loader.exec_module(module)
     return module
 
