@@ -34,13 +34,13 @@ fi
 if [[ $step == all || $step == fewshot ]]; then
   # 4. Few-shot (issue 16): K training examples per class, fine-tuned, every objective, 5 seeds
   #    (at least 480 steps per run, see README "Few-shot"); SetFit beside them on dair_emotion
-  #    at 8 and 64 shots, 3 seeds. Every command skips the runs whose complete record exists.
+  #    at 8 and 64 shots, 5 seeds. Every command skips the runs whose complete record exists.
   for ds in dair_emotion tweeteval_emotion; do
     python -m bench lowres --mode finetune --dataset "$ds" --shots 8,16,32,64 --seeds 5 \
       --quiet --output-dir "$OUT"
   done
   for shots in 8 64; do
-    for seed in 0 1 2; do
+    for seed in 0 1 2 3 4; do
       python -m bench peer setfit --dataset dair_emotion --shots "$shots" --seed "$seed" \
         --quiet --output-dir "$OUT"
     done
