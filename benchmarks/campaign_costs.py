@@ -1,87 +1,18 @@
 """What campaign v2 (benchmarks/campaign_v2.py) has left to run and what that costs, per
-machine and objective, from the wall times of the finished runs: `--plan`'s table and
-`--deadline`'s guess."""
+machine and objective, from the wall times of the finished runs: the estimates of `--plan`'s
+table and `--deadline`'s guesses."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from statistics import median
 
-from bench.errors import RunFolderError
-from bench.records import read_json
-
-# datasets with the same training texts (GoEmotions' label sets): one's finished runs tell the
-# cost of another's until it has its own (a GPU lease may have run any of them first)
-SAME_TEXTS = ("goemotions", "goemotions_ekman", "goemotions_group")
-
-Run = tuple[str, str, str, float]  # (dataset, objective, machine(), wall seconds)
+from campaign_records import Run, texts_of
 
 
 def upper_median(walls: list[float]) -> float:
     # an observed wall time, never below the middle one
     return sorted(walls)[len(walls) // 2]
-
-
-def machine(env: dict) -> str:
-    """Where a record ran, as the plan groups costs: "cuda", or "cpu" with its torch threads
-    ("cpu (1 thread)"): a one-thread step ran at 0.60x two threads' speed (README,
-    Performance), so their wall times are not one population. A resumed
-    run's env.json tells its last process."""
-    kind = str(env.get("device", "")).split(":")[0]
-    threads = env.get("torch_threads")
-    if kind != "cpu" or not threads:
-        return kind
-    return f"cpu ({threads} thread{'s' * (threads > 1)})"
-
-
-def capped(metrics: dict, cap: int | None) -> float | None:
-    """Seconds a run would have taken had it trained all `cap` epochs (the config's maximum):
-    its start-up and test scoring, plus its mean epoch (training and dev scoring) times the
-    cap. Only the last process counts, which is what "total" and env.json describe (a run
-    resumed on two threads after one-thread epochs). None when the record cannot say."""
-    t, training = metrics["timings"], metrics.get("training") or {}
-    epochs = len(training.get("curve") or []) - max(training.get("resumed_after_epochs") or [0])
-    if not cap or epochs <= 0:
-        return None
-    fixed = sum(t.get(k, 0.0) for k in ("load_data", "prepare", "evaluate"))
-    return fixed + (t["total"] - fixed) / epochs * cap
-
-
-def finished(ident: dict[tuple, str], done: dict[str, Path], *, full: bool = False
-             ) -> list[Run]:
-    """One Run per finished cell, each record read once. `full` (the deadline's): each
-    wall stretched to the epoch cap, as early stopping may not come; else as it ran."""
-    runs = []
-    for cell, key in ident.items():
-        if key in done:
-            try:
-                metrics = read_json(done[key] / "metrics.json")
-                t = metrics["timings"]
-                ran_on = machine(read_json(done[key] / "env.json"))
-                cap = read_json(done[key] / "config.json").get("epochs") if full else None
-            except (RunFolderError, KeyError):
-                continue
-            # a resumed run's "total" is its last process; "train" spans all of them
-            wall = (capped(metrics, cap) if full else None) or max(t["total"], t["train"])
-            runs.append((cell[0], cell[1], ran_on, wall))
-    return runs
-
-
-def longest(ident: dict[tuple, str], done: dict[str, Path]) -> dict[tuple, int]:
-    """The most epochs a finished run of each (dataset, objective) trained, over the runs on
-    the same texts (GoEmotions' label sets share theirs): how far a running one is likely to
-    go, where its epoch cap says only how far it may."""
-    most: dict[tuple, int] = {}
-    for cell, key in ident.items():
-        if key in done:
-            try:
-                curve = (read_json(done[key] / "metrics.json").get("training") or {})["curve"]
-            except (RunFolderError, KeyError, TypeError):
-                continue
-            for texts in texts_of(cell[0]):
-                most[texts, cell[1]] = max(most.get((texts, cell[1]), 0), len(curve))
-    return most
 
 
 def epochs_left(result: dict, *, cap: int | None, patience: int | None,
@@ -118,12 +49,6 @@ def late_by(seen_at: list[float], epochs_left: int, deadline: float) -> float:
 def on(runs: list[Run], device: str | None) -> list[Run]:
     """The runs on `device`: a kind ("cpu", "cuda") or one machine() label; all for None."""
     return [r for r in runs if not device or device in (r[2], r[2].split(" ")[0])]
-
-
-def texts_of(dataset: str) -> tuple[str, ...]:
-    """`dataset` first, then the datasets that train on the same texts."""
-    same = SAME_TEXTS if dataset in SAME_TEXTS else ()
-    return (dataset, *(d for d in same if d != dataset))
 
 
 def walls(runs: list[Run], dataset: str, losses) -> list[float]:
@@ -223,41 +148,3 @@ def deadline_guesses(runs: list[Run], keys, here: str, kind: str) -> dict[tuple,
                 guesses[key] = guess[0]
                 break
     return guesses
-
-
-def print_plan(ident: dict[tuple, str], done: dict[str, Path], partial: dict[str, Path]) -> None:
-    # the cost of what is left, per machine (kind of device, and threads on a CPU) and
-    # objective: a GPU's minutes say nothing of a CPU's hours, softmax's of triplet's
-    runs = finished(ident, done)
-    devices = sorted({r[2] for r in runs})
-    for dataset in dict.fromkeys(c[0] for c in ident):
-        mine = [c for c in ident if c[0] == dataset]
-        left = [c for c in mine if ident[c] not in done]
-        lines, totals = [], []
-        for dev in devices if left else ():
-            guess = {loss: estimate(runs, dataset, loss, dev)
-                     for loss in dict.fromkeys(c[1] for c in left)}
-            if not any(guess.values()):
-                continue
-            known = [guess[c[1]][0] for c in left if guess[c[1]]]
-            unknown = len(left) - len(known)
-            totals.append(f"{dev}: ~{sum(known) / 3600:.1f} h"
-                          + (f" for {len(known)} ({unknown} not estimated)" if unknown else ""))
-            lines.append(f"  {dev}, s per run: " + ", ".join(
-                f"{loss} {g[0]:.0f} ({g[1]})" if g else f"{loss} ?" for loss, g in guess.items()))
-        if left and not totals:
-            totals.append("no finished run to estimate from")
-        print(f"{dataset}: {len(mine) - len(left)} complete, "
-              f"{sum(ident[c] in partial for c in left)} resumable, {len(left)} to run"
-              f"{'; ' + '; '.join(totals) if totals else ''}")
-        if lines:
-            print("\n".join(lines))
-        for seed in dict.fromkeys(c[2] for c in left):
-            names = [c[1] + ("*" if ident[c] in partial else "") for c in left if c[2] == seed]
-            print(f"  seed {seed}: {', '.join(names)}")
-    print("(* resumable: continues from its last finished epoch. s per run: the median of the "
-          "objective's finished runs on these texts; 'on cpu (N threads), xR': its runs with "
-          "another thread count times how much longer runs took here than there; 'scaled': "
-          "the texts' runs of other "
-          "objectives times how much slower this one ran than those on other datasets, on "
-          "this machine, or elsewhere when it has none)")

@@ -64,37 +64,43 @@ def test_plan_counts_complete_resumable_and_left(tmp_path):
 
 
 def test_epoch_lines_come_from_the_checkpoint_curve(tmp_path):
+    folders = module("campaign_folders")
     driver = load_driver()
     cell = ("tweeteval_emotion", "supcon", 1)
     rows = [{"epoch": 1, "dev_macro_f1": 0.5, "train_loss": 2.0, "seconds": 10.0},
             {"epoch": 2, "dev_macro_f1": 0.6, "train_loss": 1.5, "seconds": 11.0}]
     folder = fake_run(tmp_path, driver, cell, complete=False, curve=rows)
-    assert driver.run_folder(tmp_path, cell, driver.identity(*cell)) == folder
-    assert driver.run_folder(tmp_path, cell, "another identity") is None
+    assert folders.run_folder(tmp_path, cell, driver.identity(*cell)) == folder
+    assert folders.run_folder(tmp_path, cell, "another identity") is None
     # a folder that was there before the launch (an attempt interrupted before its first
     # checkpoint has the same identity) is not the new run's
-    assert driver.run_folder(tmp_path, cell, driver.identity(*cell), {folder}) is None
-    assert driver.cell_folders(tmp_path, cell) == {folder}
-    assert driver.new_epochs(folder, 0) == rows
-    assert driver.new_epochs(folder, 1) == rows[1:]
-    assert driver.new_epochs(None, 0) == []  # the run has not made its folder yet
+    assert folders.run_folder(tmp_path, cell, driver.identity(*cell), {folder}) is None
+    assert folders.cell_folders(tmp_path, cell) == {folder}
+    assert folders.new_epochs(folder, 0) == rows
+    assert folders.new_epochs(folder, 1) == rows[1:]
+    assert folders.new_epochs(None, 0) == []  # the run has not made its folder yet
     (folder / "checkpoint" / "state.json").write_text("{not json")  # mid-swap or damaged
-    assert driver.new_epochs(folder, 0) == []
+    assert folders.new_epochs(folder, 0) == []
     # the line says how many epochs and minutes at most are left to the cap
-    assert driver.epoch_line(cell, rows[1], 10) == (
+    assert folders.epoch_line(cell, rows[1], 10) == (
         "('tweeteval_emotion', 'supcon', 1) epoch 2: dev macro-F1 0.6000, train loss 1.5000, "
         "11s; at most 8 more, ~1 min")
-    assert driver.epoch_line(cell, rows[1], 2).endswith("1.5000, 11s")  # the last epoch
-    assert driver.epoch_line(cell, rows[1], None).endswith("1.5000, 11s")  # cap unknown
+    assert folders.epoch_line(cell, rows[1], 2).endswith("1.5000, 11s")  # the last epoch
+    assert folders.epoch_line(cell, rows[1], None).endswith("1.5000, 11s")  # cap unknown
+
+
+def module(name: str):
+    """One of the modules campaign_v2.py imports from benchmarks/ (campaign_costs, ...)."""
+    load_driver()
+    return sys.modules[name]
 
 
 def costs_module():
-    load_driver()
-    return sys.modules["campaign_costs"]  # imported by the driver from benchmarks/
+    return module("campaign_costs")
 
 
 def test_finished_runs_are_read_per_cell_and_filtered_per_device(tmp_path):
-    driver, costs = load_driver(), costs_module()
+    driver, costs, records = load_driver(), costs_module(), module("campaign_records")
     cells = [("dair_emotion", "softmax", 0), ("dair_emotion", "supcon", 0),
              ("dair_emotion", "triplet", 0), ("goemotions", "softmax", 0)]
     fake_run(tmp_path, driver, cells[0], complete=True, total=900.0)
@@ -102,7 +108,7 @@ def test_finished_runs_are_read_per_cell_and_filtered_per_device(tmp_path):
     fake_run(tmp_path, driver, cells[2], complete=True, total=700.0)
     fake_run(tmp_path, driver, cells[3], complete=False)
     ident = {c: driver.identity(*c) for c in cells}
-    runs = costs.finished(ident, driver.scan_runs(tmp_path)[0])
+    runs = records.finished(ident, driver.scan_runs(tmp_path)[0])
     assert sorted(runs) == [("dair_emotion", "softmax", "cpu", 900.0),
                             ("dair_emotion", "supcon", "cuda", 80.0),
                             ("dair_emotion", "triplet", "cpu", 700.0)]
@@ -136,7 +142,7 @@ def test_an_objective_without_runs_is_scaled_by_its_slowdown_elsewhere():
 
 
 def test_interrupt_makes_each_running_run_stop_as_interrupted(tmp_path):
-    driver = load_driver()
+    engine = module("campaign_driver")
     marker = tmp_path / "status"
     child = ("import signal, time, pathlib\n"
              "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
@@ -148,7 +154,7 @@ def test_interrupt_makes_each_running_run_stop_as_interrupted(tmp_path):
         if marker.exists():
             break
         time.sleep(0.05)
-    driver.interrupt({proc: (("dair_emotion", "softmax", 0), 0.0, None)}, "deadline")
+    engine.interrupt({proc: (("dair_emotion", "softmax", 0), 0.0, None)}, "deadline")
     assert proc.returncode == 0
     assert marker.read_text() == "interrupted"
 
@@ -165,16 +171,16 @@ def test_goemotions_label_sets_borrow_goemotions_costs(tmp_path):
 
 def test_goemotions_borrows_from_a_label_set_that_ran_first():
     # a GPU lease finished Ekman runs before any of GoEmotions' 28 labels
-    costs = costs_module()
+    costs, records = costs_module(), module("campaign_records")
     runs = [("goemotions_ekman", "softmax", "cuda", 240.0),
             ("goemotions_group", "softmax", "cuda", 160.0)]
     assert costs.estimate(runs, "goemotions", "softmax", "cuda") == (
         240.0, "1 run of goemotions_ekman")
     assert costs.estimate(runs, "goemotions_group", "softmax", "cuda") == (160.0, "1 run")
     assert costs.estimate(runs, "dair_emotion", "softmax", "cuda") is None
-    assert costs.texts_of("goemotions_group") == ("goemotions_group", "goemotions",
+    assert records.texts_of("goemotions_group") == ("goemotions_group", "goemotions",
                                                   "goemotions_ekman")
-    assert costs.texts_of("dair_emotion") == ("dair_emotion",)
+    assert records.texts_of("dair_emotion") == ("dair_emotion",)
 
 
 def test_plan_costs_each_kind_of_device_from_its_own_runs(tmp_path):
@@ -192,6 +198,7 @@ def test_plan_costs_each_kind_of_device_from_its_own_runs(tmp_path):
 
 def test_plan_costs_cpu_runs_per_thread_count(tmp_path):
     # one thread is much slower than two: a median over both would describe neither
+    records = module("campaign_records")
     driver = load_driver()
     fake_run(tmp_path, driver, ("dair_emotion", "softmax", 0), complete=True, total=300.0,
              threads=2)
@@ -208,7 +215,7 @@ def test_plan_costs_cpu_runs_per_thread_count(tmp_path):
     costs = costs_module()
     ident = {("dair_emotion", loss, 0): driver.identity("dair_emotion", loss, 0)
              for loss in ("softmax", "triplet", "supcon")}
-    runs = costs.finished(ident, driver.scan_runs(tmp_path)[0])
+    runs = records.finished(ident, driver.scan_runs(tmp_path)[0])
     # the deadline reads its own thread count's records, else every CPU record
     assert costs.estimate(runs, "dair_emotion", "triplet", "cpu (2 threads)", max) == (
         300.0, "as softmax")
@@ -245,23 +252,23 @@ def test_a_gpu_deadline_looks_up_each_objective_once(monkeypatch):
 
 
 def test_the_deadline_stretches_each_run_to_the_epoch_cap():
-    costs = costs_module()
+    records = module("campaign_records")
     timings = {"load_data": 1.0, "prepare": 9.0, "evaluate": 20.0}
     # stopped early after 4 of 10 epochs: 30 s fixed + 4 x 100 s; all 10 would take 1030 s
     early = {"timings": {**timings, "total": 430.0, "train": 380.0},
              "training": {"curve": [{}] * 4}}
-    assert costs.capped(early, 10) == 1030.0
+    assert records.capped(early, 10) == 1030.0
     # resumed after 2 epochs (on another thread count): "total" is the last process's 8
     resumed = {"timings": {**timings, "total": 830.0, "train": 1500.0},
                "training": {"curve": [{}] * 10, "resumed_after_epochs": [2]}}
-    assert costs.capped(resumed, 10) == 1030.0
+    assert records.capped(resumed, 10) == 1030.0
     # nothing to stretch by: no cap, or a record without a curve
-    assert costs.capped(early, None) is None
-    assert costs.capped({"timings": {"total": 5.0}}, 10) is None
+    assert records.capped(early, None) is None
+    assert records.capped({"timings": {"total": 5.0}}, 10) is None
 
 
 def test_finished_runs_for_the_deadline_are_stretched_to_their_cap(tmp_path):
-    driver, costs = load_driver(), costs_module()
+    driver, records = load_driver(), module("campaign_records")
     cell = ("dair_emotion", "softmax", 0)
     folder = fake_run(tmp_path, driver, cell, complete=True, total=430.0)
     (folder / "config.json").write_text(json.dumps({"identity": driver.identity(*cell),
@@ -271,8 +278,8 @@ def test_finished_runs_for_the_deadline_are_stretched_to_their_cap(tmp_path):
         "training": {"curve": [{}] * 4}}))
     ident = {cell: driver.identity(*cell)}
     done = driver.scan_runs(tmp_path)[0]
-    assert costs.finished(ident, done) == [(*cell[:2], "cpu", 430.0)]
-    assert costs.finished(ident, done, full=True) == [(*cell[:2], "cpu", 1030.0)]
+    assert records.finished(ident, done) == [(*cell[:2], "cpu", 430.0)]
+    assert records.finished(ident, done, full=True) == [(*cell[:2], "cpu", 1030.0)]
 
 
 def test_a_driver_limited_to_one_objective_times_it_from_the_others(tmp_path):
@@ -291,14 +298,15 @@ def test_a_driver_limited_to_one_objective_times_it_from_the_others(tmp_path):
 
 
 def test_a_resumable_run_has_only_its_remaining_epochs_to_wait_for(tmp_path):
+    folders = module("campaign_folders")
     driver = load_driver()
     cell = ("goemotions", "triplet", 0)
     folder = fake_run(tmp_path, driver, cell, complete=False, curve=[{}] * 8)
-    assert driver.share_left(folder) == 1.0  # no cap in its config: wait for a whole run
+    assert folders.share_left(folder) == 1.0  # no cap in its config: wait for a whole run
     (folder / "config.json").write_text(json.dumps({"identity": driver.identity(*cell),
                                                     "epochs": 10}))
-    assert abs(driver.share_left(folder) - 0.2) < 1e-12
-    assert driver.share_left(None) == 1.0
+    assert abs(folders.share_left(folder) - 0.2) < 1e-12
+    assert folders.share_left(None) == 1.0
 
 
 def test_late_by_projects_the_runs_own_pace_past_the_deadline():
@@ -335,7 +343,7 @@ def test_epochs_left_waits_for_early_stopping_and_stops_at_the_cap():
 
 
 def test_longest_finished_run_per_objective_covers_the_same_texts(tmp_path):
-    driver, costs = load_driver(), costs_module()
+    driver, records = load_driver(), module("campaign_records")
     cells = {("goemotions", "supcon", 0): 10, ("goemotions", "supcon", 1): 7,
              ("dair_emotion", "triplet", 0): 5}
     for cell, epochs in cells.items():
@@ -343,7 +351,7 @@ def test_longest_finished_run_per_objective_covers_the_same_texts(tmp_path):
         (folder / "metrics.json").write_text(json.dumps({
             "timings": {"total": 1.0, "train": 1.0}, "training": {"curve": [{}] * epochs}}))
     ident = {c: driver.identity(*c) for c in cells}
-    most = costs.longest(ident, driver.scan_runs(tmp_path)[0])
+    most = records.longest(ident, driver.scan_runs(tmp_path)[0])
     assert most[("goemotions", "supcon")] == 10
     assert most[("goemotions_ekman", "supcon")] == 10  # Ekman trains on the same texts
     assert most[("dair_emotion", "triplet")] == 5
@@ -371,7 +379,8 @@ def test_a_run_too_slow_for_the_deadline_is_interrupted_at_its_own_pace(tmp_path
                                                                          capsys):
     # the records said a run takes 1 s; this machine takes 0.6 s an epoch, and 10 epochs (the
     # longest finished run) cannot end within the 4 s deadline: interrupted after two epochs
-    driver = load_driver()
+    folders = module("campaign_folders")
+    driver, engine = load_driver(), module("campaign_driver")
     done = fake_run(tmp_path, driver, ("tweeteval_emotion", "softmax", 0), complete=True,
                     total=1.0)
     (done / "metrics.json").write_text(json.dumps({
@@ -383,10 +392,10 @@ def test_a_run_too_slow_for_the_deadline_is_interrupted_at_its_own_pace(tmp_path
         folder.mkdir()
         (folder / "config.json").write_text(json.dumps({"identity": driver.identity(*c),
                                                         "epochs": 10}))
-        (out / driver.log_name(c)).write_text("")
+        (out / folders.log_name(c)).write_text("")
         return subprocess.Popen([sys.executable, "-c", FAKE_RUN, str(folder)])
 
-    monkeypatch.setattr(driver, "launch", launch)
+    monkeypatch.setattr(engine, "launch", launch)
     monkeypatch.setattr(sys, "argv", ["campaign_v2.py", "--out", str(tmp_path), "--datasets",
                                       "tweeteval_emotion", "--losses", "softmax", "--seeds", "2",
                                       "--deadline", "4"])
